@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tos_check.policy.load import covers, load_policies, load_policy_file
+from tos_check.policy.testing import run_tests
+from tos_check.problems import InputError
+from tests.stubs import StubResolver
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "policies"
+FIXTURE_TEXT = (FIXTURES / "acme-terms.yaml").read_text()
+
+
+def test_fixture_loads_and_its_own_tests_pass() -> None:
+    policies, problems = load_policies([FIXTURES])
+    assert problems == []
+    results = run_tests(policies, StubResolver(), dt.date(2026, 1, 1))
+    assert [r.failures for r in results] == [()] * 4
+
+
+def test_a_wrong_expectation_fails_with_the_reason(tmp_path: Path) -> None:
+    text = FIXTURE_TEXT.replace(
+        "expect: {effect: prohibited, clauses: [no-competing-models]", "expect: {effect: clear, clauses: [no-competing-models]"
+    )
+    (tmp_path / "acme.yaml").write_text(text)
+    policies, _ = load_policies([tmp_path])
+    results = run_tests(policies, StubResolver(), dt.date(2026, 1, 1))
+    failed = [r for r in results if not r.passed]
+    assert len(failed) == 1
+    assert "expected effect clear, got prohibited" in failed[0].failures[0]
+
+
+def test_schema_error_names_line_and_schema_path(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(FIXTURE_TEXT.replace("effect: prohibited\n        summary: Outputs may not be used to develop",
+                                         "effect: forbidden\n        summary: Outputs may not be used to develop"))
+    with pytest.raises(InputError) as err:
+        load_policy_file(path)
+    (problem,) = err.value.problems
+    assert problem.line == FIXTURE_TEXT.splitlines().index("        effect: prohibited", 25) + 1
+    assert "'forbidden' is not one of" in problem.message
+    assert "(properties/versions/items" in problem.message
+
+
+def test_unknown_key_in_a_policy(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(FIXTURE_TEXT.replace("kind: terms_of_service\n", "kind: terms_of_service\nowner: me\n"))
+    with pytest.raises(InputError) as err:
+        load_policy_file(path)
+    assert err.value.problems[0].line == 6
+    assert "unknown key 'owner'" in err.value.problems[0].message
+
+
+def test_overlapping_versions_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(FIXTURE_TEXT.replace("    effective_until: 2024-06-01\n", "    effective_until: 2024-07-01\n"))
+    with pytest.raises(InputError) as err:
+        load_policy_file(path)
+    assert "overlaps version '2023-01-01'" in err.value.problems[0].message
+
+
+def test_test_naming_an_unknown_clause_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(FIXTURE_TEXT.replace("clauses: [no-competing-models]", "clauses: [no-such-clause]"))
+    with pytest.raises(InputError, match="unknown clause 'no-such-clause'"):
+        load_policy_file(path)
+
+
+def test_duplicate_policy_ids_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(FIXTURE_TEXT)
+    (tmp_path / "b.yaml").write_text(FIXTURE_TEXT)
+    policies, problems = load_policies([tmp_path])
+    assert len(policies.policies) == 1
+    assert "already defined" in problems[0].message
+
+
+def test_a_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(FIXTURE_TEXT)
+    (tmp_path / "b.yaml").write_text("id: [\n")
+    policies, problems = load_policies([tmp_path])
+    assert [p.policy.id for p in policies.policies] == ["acme-terms"]
+    assert problems[0].path.endswith("b.yaml")
+
+
+def test_coverage_excludes_open_weights_unless_named() -> None:
+    policy = load_policy_file(FIXTURES / "acme-terms.yaml")
+    resolver = StubResolver()
+    assert covers(policy, resolver.resolve("acme-large"))
+    assert not covers(policy, resolver.resolve("acme-open-7b"))
+    assert not covers(policy, resolver.resolve("gpt-4"))
+    assert not covers(policy, resolver.resolve("unknown-thing"))

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tos_check.loader import load_document, parse_json, parse_yaml, read_text
+from tos_check.problems import InputError
+
+
+def test_yaml_keeps_the_line_of_every_key_and_item() -> None:
+    doc = parse_yaml("a: 1\nb:\n  - x: 2\n    y: 3\n  - z\n", "f.yaml")
+    assert doc.data == {"a": 1, "b": [{"x": 2, "y": 3}, "z"]}
+    assert doc.line_of(("a",)) == 1
+    assert doc.line_of(("b", 0, "y")) == 4
+    assert doc.line_of(("b", 1)) == 5
+    # A location below a known one falls back to its nearest ancestor.
+    assert doc.line_of(("b", 0, "y", "deeper")) == 4
+
+
+def test_yaml_dates_become_iso_strings() -> None:
+    assert parse_yaml("d: 2024-03-10\n", "f.yaml").data == {"d": "2024-03-10"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("a: [1, 2\nb: 3\n", 2, "invalid YAML"),
+        ("a: 1\na: 2\n", 2, "duplicate key 'a'"),
+        ("a: !!python/object:os.system {}\n", 1, "invalid YAML"),
+        ("a: &x [*x]\n", 1, "recursive alias"),
+    ],
+)
+def test_bad_yaml_is_a_problem_with_its_line(text: str, line: int, fragment: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_yaml(text, "bad.yaml")
+    (problem,) = err.value.problems
+    assert problem.path == "bad.yaml"
+    assert problem.line == line
+    assert fragment in problem.message
+
+
+def test_alias_bomb_is_refused_not_expanded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tos_check.loader.MAX_NODES", 1000)
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
+    with pytest.raises(InputError) as err:
+        parse_yaml("\n".join(lines) + "\n", "bomb.yaml")
+    assert "alias bomb" in err.value.problems[0].message
+
+
+def test_python_tags_are_never_constructed() -> None:
+    with pytest.raises(InputError):
+        parse_yaml("x: !!python/name:os.system\n", "evil.yaml")
+
+
+def test_json_errors_name_line_and_column() -> None:
+    with pytest.raises(InputError) as err:
+        parse_json('{\n  "a": 1,\n  "b": \n}\n', "x.json")
+    problem = err.value.problems[0]
+    assert (problem.path, problem.line) == ("x.json", 4)
+    assert "column" in problem.message
+
+
+def test_json_lines_are_found_lazily_for_errors() -> None:
+    doc = parse_json('{\n  "a": {\n    "b": 1\n  }\n}\n', "x.json")
+    assert doc.line_of(("a", "b")) == 3
+
+
+def test_invalid_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("a: 1\nb: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError) as err:
+        read_text(path, "latin1.yaml")
+    assert err.value.problems[0].line == 2
+    assert "UTF-8" in err.value.problems[0].message
+
+
+def test_binary_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "data.json"
+    path.write_bytes(b"\x89PNG\x00\x00\x00")
+    with pytest.raises(InputError) as err:
+        load_document(path)
+    assert "binary" in err.value.problems[0].message
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    with path.open("wb") as handle:
+        handle.truncate(3 * 1024 * 1024)  # sparse: costs no disk
+    with pytest.raises(InputError) as err:
+        read_text(path, max_bytes=1024 * 1024)
+    assert "larger than" in err.value.problems[0].message
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_text(tmp_path / "nope.yaml")
+    with pytest.raises(InputError, match="is a directory"):
+        read_text(tmp_path)
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbfa: 1\n")
+    assert load_document(path).data == {"a": 1}

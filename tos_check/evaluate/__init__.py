@@ -1,0 +1,1 @@
+"""Judging traces against policies for a declared use."""

@@ -1,0 +1,326 @@
+"""From traces to findings: the policy version in force when the outputs were made, and its clauses judged
+against the declared use.
+
+Each trace (a model's outputs reaching a dataset, directly or through other models) is resolved to an
+identity, matched with the policies that cover it, and every clause of the version(s) in force is judged.
+Nothing is silently clear: a model we cannot resolve, a provider no policy covers, and a chain that goes
+further than a clause reaches are reported as notices, so a reader sees what was and was not checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tos_check.evaluate.finding import (
+    ChainHop,
+    ClauseRef,
+    Finding,
+    ObligationStatus,
+    PolicyRef,
+    finding_id,
+)
+from tos_check.identity.model import Identity, IdentityResolver
+from tos_check.lineage.graph import Trace
+from tos_check.lineage.model import Artifact, Evidence
+from tos_check.policy.conditions import evaluate
+from tos_check.policy.load import PolicySet
+from tos_check.policy.model import Clause, Obligation, Policy, PolicyVersion, Severity
+from tos_check.use import DeclaredUse
+
+PERMISSIVE_LICENSES = frozenset({"apache-2.0", "mit", "bsd-3-clause", "bsd-2-clause", "cc-by-4.0", "cc0-1.0"})
+"""Open-weight licences that put no condition on outputs: no policy needed, nothing to report."""
+
+HOP_DISCOUNT = 0.9
+UNVERIFIED_DISCOUNT = 0.7
+UNDECIDED_DISCOUNT = 0.6
+
+
+@dataclass
+class Evaluator:
+    policies: PolicySet
+    resolver: IdentityResolver
+    use: DeclaredUse
+    as_of: dt.date
+    used_as_of: bool = field(default=False, init=False)
+
+    def evaluate(self, subject: Artifact, traces: Iterable[Trace]) -> list[Finding]:
+        findings: dict[str, Finding] = {}
+        for trace in traces:
+            for finding in self.judge(trace, subject):
+                findings.setdefault(finding.id, finding)
+        if subject.machine_generated is not None and not any(t.depth == 1 for t in traces):
+            notice = self._unknown_generator(subject, subject.machine_generated)
+            findings.setdefault(notice.id, notice)
+        return list(findings.values())
+
+    def identity_of(self, trace: Trace) -> Identity:
+        identity = self.resolver.resolve(trace.generation.model)
+        if identity.known or trace.generator is None:
+            return identity
+        for name in (trace.generator.id, *trace.generator.names):
+            candidate = self.resolver.resolve(name)
+            if candidate.known:
+                return candidate
+        return identity
+
+    def judge(self, trace: Trace, subject: Artifact) -> list[Finding]:
+        identity = self.identity_of(trace)
+        if not identity.known:
+            if trace.generator is not None:
+                return []  # an intermediate model of ours: the traces through it carry the findings
+            return [self._tool_notice(trace, identity, "unresolved-model",
+                                      f"could not tell which provider's model {trace.generation.model!r} is; "
+                                      "its terms were not checked (add an alias to the identity catalog)")]
+        policies = self.policies.covering(identity)
+        if not policies:
+            if identity.open_weights and (identity.license or "").lower() in PERMISSIVE_LICENSES:
+                return []
+            return [self._tool_notice(trace, identity, "no-policy",
+                                      f"no loaded policy covers {identity.provider}/{identity.family}; "
+                                      f"the terms of {trace.generation.model!r} were not checked")]
+        out: list[Finding] = []
+        for policy in policies:
+            versions, basis = self.versions_for(policy, trace)
+            if not versions:
+                out.append(self._tool_notice(trace, identity, "no-version",
+                                             f"no version of {policy.title} is known to be in force when "
+                                             f"{trace.generation.model!r} generated this data", policy=policy))
+                continue
+            for version in versions:
+                out.extend(self._judge_version(trace, subject, identity, policy, version, basis))
+        return out
+
+    def versions_for(self, policy: Policy, trace: Trace) -> tuple[list[PolicyVersion], str]:
+        start, end = trace.generation.date_from, trace.generation.date_until
+        if start is None:
+            self.used_as_of = True
+            return [v for v in policy.versions if v.in_force(self.as_of)], "assumed_today"
+        end = end or start
+        overlapping = [
+            v for v in policy.versions
+            if v.effective_from <= end and (v.effective_until is None or start < v.effective_until)
+        ]
+        return overlapping, "generation_date"
+
+    def facts(self, trace: Trace, policy: Policy, clause: Clause) -> dict[str, Any]:
+        use = self.use
+        bases = use.model.bases
+        base_ids = [self.resolver.resolve(b) for b in bases]
+        return {
+            "activity": use.activities,
+            "model.name": use.model.name,
+            "model.kind": use.model.kind,
+            "model.general_purpose": use.model.general_purpose,
+            "model.base": bases or None,
+            "model.base_providers": [i.provider for i in base_ids if i.provider] if bases else None,
+            "model.base_families": [i.family for i in base_ids if i.family] if bases else None,
+            "distribution": use.distribution,
+            "commercial": use.commercial,
+            "competes": use.competes_with_provider(clause.competitor or policy.provider),
+            "organization.monthly_active_users": use.organization.monthly_active_users,
+            "posture": use.posture,
+            "generation.role": trace.generation.role,
+            "generation.by": trace.generation.by,
+            "generation.depth": trace.depth,
+        }
+
+    def _judge_version(
+        self, trace: Trace, subject: Artifact, identity: Identity, policy: Policy, version: PolicyVersion, basis: str
+    ) -> list[Finding]:
+        out = []
+        for clause in version.clauses:
+            if clause.roles is not None and trace.generation.role not in clause.roles:
+                continue
+            facts = self.facts(trace, policy, clause)
+            outcome = evaluate(clause.when, facts)
+            if outcome.value is False:
+                continue
+            if not _within_reach(clause, trace.depth):
+                if clause.effect != "notice":
+                    out.append(self._beyond_reach(trace, subject, identity, policy, version, clause, basis))
+                continue
+            out.append(self._finding(trace, subject, identity, policy, version, clause, basis, sorted(outcome.missing), facts))
+        return out
+
+    def _finding(
+        self,
+        trace: Trace,
+        subject: Artifact,
+        identity: Identity,
+        policy: Policy,
+        version: PolicyVersion,
+        clause: Clause,
+        basis: str,
+        undecided: list[str],
+        facts: dict[str, Any],
+    ) -> Finding:
+        obligations = [self._obligation(o, facts) for o in clause.obligations]
+        obligations = [o for o in obligations if o is not None]
+        severity: Severity = clause.default_severity
+        if any(o.status == "unmet" for o in obligations):
+            severity = "error"
+        if undecided:
+            severity = "note"  # "may apply": shown, but a guess never fails a build
+        not_bound = (
+            self.use.posture == "contractual" and clause.binds == "generator" and trace.generation.by != "us"
+        )
+        if not_bound:
+            severity = "note"
+        confidence = trace.generation.evidence.confidence * identity.confidence * HOP_DISCOUNT ** (trace.depth - 1)
+        if not clause.verified:
+            confidence *= UNVERIFIED_DISCOUNT
+        if undecided:
+            confidence *= UNDECIDED_DISCOUNT
+        rule = f"{policy.id}/{clause.id}"
+        message = _message(trace, subject, identity, policy, version, clause, basis, undecided, obligations, not_bound, self.as_of)
+        return Finding(
+            id=finding_id(rule, version.version, subject.id, trace.generation.model, [str(h) for h in trace.chain]),
+            rule=rule,
+            policy=PolicyRef(
+                id=policy.id,
+                version=version.version,
+                effective_from=version.effective_from,
+                source_url=version.url or clause.citation.url,
+                title=policy.title,
+            ),
+            clause=ClauseRef(
+                id=clause.id,
+                summary=clause.summary,
+                section=clause.citation.section,
+                quote=clause.citation.quote,
+                verified=clause.verified,
+                binds=clause.binds,
+            ),
+            effect=clause.effect,
+            severity=severity,
+            provider=identity.provider,
+            model=trace.generation.model,
+            model_family=identity.family,
+            artifact=subject.id,
+            location=trace.chain[0].location,
+            evidence=[trace.generation.evidence],
+            chain=[ChainHop(**h.model_dump()) for h in trace.chain],
+            depth=trace.depth,
+            confidence=round(confidence, 2),
+            message=message,
+            obligations=obligations,
+            generated=_when(trace),
+            version_basis="assumed_today" if basis == "assumed_today" else "generation_date",
+            undecided=undecided,
+        )
+
+    def _obligation(self, obligation: Obligation, facts: dict[str, Any]) -> ObligationStatus | None:
+        applies = evaluate(obligation.when, facts)
+        if applies.value is False:
+            return None
+        status, detail = "unchecked", None
+        if obligation.kind == "name_prefix" and obligation.value:
+            name = self.use.model.name
+            if name is None:
+                detail = "the declared use gives no model.name to check"
+            elif name.lower().startswith(obligation.value.lower()):
+                status, detail = "met", f"{name!r} starts with {obligation.value!r}"
+            else:
+                status, detail = "unmet", f"{name!r} does not start with {obligation.value!r}"
+        return ObligationStatus(
+            id=obligation.id, kind=obligation.kind, summary=obligation.summary, value=obligation.value,
+            status=status,  # type: ignore[arg-type]
+            detail=detail,
+        )
+
+    def _beyond_reach(
+        self, trace: Trace, subject: Artifact, identity: Identity, policy: Policy, version: PolicyVersion,
+        clause: Clause, basis: str,
+    ) -> Finding:
+        reach = "direct use only" if clause.reach.kind == "direct" else f"{clause.reach.depth} hop(s)"
+        text = (
+            f"outputs of {trace.generation.model} reach {subject.id} through {trace.depth - 1} intermediate "
+            f"model(s); {policy.title} ({version.version}) {clause.id} reaches {reach}, so it is not applied here"
+        )
+        return self._tool_notice(trace, identity, "beyond-reach", text, policy=policy, version=version, clause=clause,
+                                 basis=basis)
+
+    def _unknown_generator(self, subject: Artifact, evidence: Evidence) -> Finding:
+        rule = "tos-check/unknown-generator"
+        return Finding(
+            id=finding_id(rule, subject.id),
+            rule=rule, policy=None, clause=None, effect="notice", severity="note", provider=None, model=None,
+            artifact=subject.id, location=evidence.location, evidence=[evidence], chain=[], depth=1,
+            confidence=evidence.confidence,
+            message=f"{subject.id} is described as machine-generated but no metadata names the model; "
+                    "its terms could not be checked",
+        )
+
+    def _tool_notice(
+        self, trace: Trace, identity: Identity, check: str, text: str, policy: Policy | None = None,
+        version: PolicyVersion | None = None, clause: Clause | None = None, basis: str = "none",
+    ) -> Finding:
+        rule = f"tos-check/{check}"
+        return Finding(
+            id=finding_id(rule, trace.subject, trace.generation.model, policy.id if policy else "",
+                          version.version if version else "", clause.id if clause else "",
+                          [str(h) for h in trace.chain]),
+            rule=rule,
+            policy=PolicyRef(id=policy.id, version=version.version, effective_from=version.effective_from,
+                             source_url=version.url or policy.document_url, title=policy.title)
+            if policy and version else None,
+            clause=ClauseRef(id=clause.id, summary=clause.summary, section=clause.citation.section,
+                             verified=clause.verified) if clause else None,
+            effect="notice",
+            severity="note",
+            provider=identity.provider,
+            model=trace.generation.model,
+            model_family=identity.family,
+            artifact=trace.subject,
+            location=trace.chain[0].location,
+            evidence=[trace.generation.evidence],
+            chain=[ChainHop(**h.model_dump()) for h in trace.chain],
+            depth=trace.depth,
+            confidence=round(trace.generation.evidence.confidence * max(identity.confidence, 0.0), 2),
+            message=text,
+            generated=_when(trace),
+            version_basis="assumed_today" if basis == "assumed_today" else ("generation_date" if basis != "none" else "none"),
+        )
+
+
+def _within_reach(clause: Clause, depth: int) -> bool:
+    if clause.reach.kind == "direct":
+        return depth <= 1
+    return clause.reach.depth is None or depth <= clause.reach.depth
+
+
+def _when(trace: Trace) -> str | None:
+    start, end = trace.generation.date_from, trace.generation.date_until
+    if start is None:
+        return None
+    return start.isoformat() if end in (None, start) else f"{start.isoformat()}/{end.isoformat()}"
+
+
+EFFECT_WORDS = {"prohibited": "prohibits", "obligation": "allows with obligations", "notice": "notes"}
+
+
+def _message(
+    trace: Trace, subject: Artifact, identity: Identity, policy: Policy, version: PolicyVersion, clause: Clause,
+    basis: str, undecided: list[str], obligations: list[ObligationStatus], not_bound: bool, as_of: dt.date,
+) -> str:
+    who = f"{identity.provider}/{identity.family}"
+    how = "directly" if trace.depth == 1 else f"through {trace.depth - 1} intermediate model(s)"
+    parts = [
+        f"{subject.id} holds {trace.generation.role} generated by {trace.generation.model} ({who}) {how}; "
+        f"{policy.title} ({version.version}) {EFFECT_WORDS[clause.effect]} this use: {clause.summary}"
+    ]
+    unmet = [o for o in obligations if o.status == "unmet"]
+    if unmet:
+        parts.append("unmet: " + "; ".join(f"{o.summary} ({o.detail})" for o in unmet))
+    if undecided:
+        parts.append("undecided: the declared use does not state " + ", ".join(undecided))
+    if basis == "assumed_today":
+        parts.append(f"generation date unknown: assumed the version in force on {as_of.isoformat()}")
+    if not clause.verified:
+        parts.append("the clause text was not verified against the document")
+    if not_bound:
+        parts.append("you did not generate this data and the clause binds only who did (contractual posture)")
+    return "; ".join(parts)

@@ -1,0 +1,212 @@
+"""The one way tos-check reads a metadata file: bytes to text to data, with the line of every key.
+
+Policies, manifests, cards and configs are untrusted input. They are parsed with YAML's safe constructors
+only (no tags that build objects, nothing executed), alias bombs and recursive aliases are refused, and
+every mapping key and list item keeps the line it came from, so that schema errors can point at a line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tos_check.problems import InputError, Problem
+
+MAX_METADATA_BYTES = 64 * 1024 * 1024
+"""Metadata files larger than this are refused: cards and configs are small, and a 2 GB `.json` is data."""
+
+MAX_NODES = 2_000_000
+"""Upper bound on YAML nodes after alias expansion; a "billion laughs" document stops here."""
+
+Loc = tuple[str | int, ...]
+SEQ_TAG = "tag:yaml.org,2002:seq"
+MAP_TAG = "tag:yaml.org,2002:map"
+
+
+@dataclass
+class Document:
+    """Parsed data plus the line (1-based) of each key or item, addressed by its path from the root."""
+
+    path: str
+    data: Any
+    _lines: dict[Loc, int] | None = None
+    _line_source: Callable[[], dict[Loc, int]] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> dict[Loc, int]:
+        if self._lines is None:
+            self._lines = self._line_source() if self._line_source else {}
+        return self._lines
+
+    def line_of(self, loc: Loc) -> int | None:
+        """Line of the deepest part of `loc` that has one: an error inside a value points at its key."""
+        lines = self.lines
+        for end in range(len(loc), -1, -1):
+            line = lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def read_text(path: Path, display: str | None = None, max_bytes: int = MAX_METADATA_BYTES) -> str:
+    """Read a text file as UTF-8 (a BOM is allowed), refusing what is not text with a reason."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        f"file is {size / 1_048_576:.0f} MiB, larger than the {max_bytes // 1_048_576} MiB "
+                        "read for metadata; if it holds records, scan it as records",
+                    )
+                ]
+            )
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError([Problem(name, None, "is a directory, expected a file")]) from None
+    except FileNotFoundError:
+        raise InputError([Problem(name, None, "no such file")]) from None
+    except PermissionError:
+        raise InputError([Problem(name, None, "permission denied: cannot read the file")]) from None
+    except OSError as exc:
+        raise InputError([Problem(name, None, f"cannot read the file: {exc.strerror or exc}")]) from None
+    return decode_text(raw, name)
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    if b"\x00" in raw[:8192]:
+        raise InputError([Problem(name, None, "binary content (NUL bytes): not a text metadata file")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            [Problem(name, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")]
+        ) from None
+
+
+def parse_yaml(text: str, path: str) -> Document:
+    """Parse YAML safely; every problem is reported with its line, never as a traceback."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise InputError([Problem(path, line, f"invalid YAML: {exc.problem or exc.context}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(path, None, f"invalid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return Document(path, None, {})
+    builder = _YamlBuilder(path)
+    data = builder.build(node, ())
+    return Document(path, data, builder.lines)
+
+
+def parse_json(text: str, path: str) -> Document:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]) from None
+    except RecursionError:
+        raise InputError([Problem(path, None, "invalid JSON: nested too deeply")]) from None
+    return Document(path, data, None, lambda: _json_lines(text, path))
+
+
+def load_document(path: Path, display: str | None = None) -> Document:
+    """Read and parse a YAML or JSON file, chosen by its suffix."""
+    name = display or str(path)
+    text = read_text(path, name)
+    if path.suffix.lower() == ".json":
+        return parse_json(text, name)
+    return parse_yaml(text, name)
+
+
+def _json_lines(text: str, path: str) -> dict[Loc, int]:
+    """Lines for JSON are only needed when something is wrong, so they are found lazily through YAML."""
+    try:
+        return parse_yaml(text, path).lines
+    except InputError:
+        return {}
+
+
+class _YamlBuilder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lines: dict[Loc, int] = {}
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.nodes = 0
+        self.active: set[int] = set()
+
+    def fail(self, node: yaml.Node, message: str) -> InputError:
+        return InputError([Problem(self.path, node.start_mark.line + 1, message)])
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
+        self.lines.setdefault(loc, node.start_mark.line + 1)
+        if id(node) in self.active:
+            raise self.fail(node, "recursive alias: a node contains itself")
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if node.tag not in (SEQ_TAG, MAP_TAG):
+            raise self.fail(node, f"invalid YAML: tag {node.tag!r} is not allowed (only plain data is read)")
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+            if isinstance(node, yaml.MappingNode):
+                return self.build_mapping(node, loc)
+        finally:
+            self.active.discard(id(node))
+        raise self.fail(node, f"unsupported YAML node {node.tag}")
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return _plain(self.constructor.construct_object(node, deep=True))
+        except ValueError:
+            # An impossible date such as 2024-02-30: keep the text, so the schema names the field it is in.
+            return node.value
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise self.fail(node, f"invalid YAML: {problem}") from None
+
+    def build_mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
+        try:
+            self.constructor.flatten_mapping(node)
+        except yaml.constructor.ConstructorError as exc:
+            raise self.fail(node, f"invalid YAML merge: {exc.problem}") from None
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, "mapping keys must be plain values, not lists or mappings")
+            key = self.scalar(key_node)
+            if key in result:
+                raise self.fail(key_node, f"duplicate key {key!r}: a later value would silently win")
+            key_loc = (*loc, key) if isinstance(key, str | int) else (*loc, str(key))
+            self.lines[key_loc] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, key_loc)
+        return result
+
+
+def _plain(value: Any) -> Any:
+    """Dates become ISO strings so YAML, JSON and TOML input look alike to schemas and models."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value

@@ -1,0 +1,70 @@
+"""The scan result that every format writes. The JSON format is this model, as it is (design.md 4.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tos_check import __version__
+from tos_check.evaluate.finding import Finding
+from tos_check.lineage.model import Location
+from tos_check.use import DeclaredUse
+
+SCHEMA_VERSION = 1
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tool(_Out):
+    name: Literal["tos-check"] = "tos-check"
+    version: str = __version__
+
+
+class FindingCounts(_Out):
+    error: int = 0
+    warning: int = 0
+    note: int = 0
+
+
+class Summary(_Out):
+    artifacts: int
+    records_scanned: int
+    findings: FindingCounts
+    files_scanned: int = 0
+    partial: bool = Field(False, description="Some input could not be read: the result cannot be trusted whole.")
+
+
+class Generator(_Out):
+    model: str
+    provider: str | None
+    family: str | None
+    depth: int
+
+
+class ArtifactStatus(_Out):
+    """Every dataset the scan described, including the clear ones: a clear dataset is a result too."""
+
+    id: str
+    kind: Literal["dataset", "model"]
+    status: Literal["prohibited", "obligation", "notice", "clear"]
+    location: Location
+    licenses: list[str] = []
+    generators: list[Generator] = []
+
+
+class Report(_Out):
+    tool: Tool = Tool()
+    schema_version: Literal[1] = SCHEMA_VERSION
+    use: DeclaredUse
+    use_source: str | None = Field(description="File the declared use came from; null when assumed.")
+    as_of: dt.date | None = Field(
+        None, description="The day whose terms were assumed for outputs of unknown date; only when used."
+    )
+    findings: list[Finding]
+    artifacts: list[ArtifactStatus]
+    summary: Summary
+    problems: list[str] = Field([], description="Input that could not be read, as path:line: message.")

@@ -1,0 +1,95 @@
+"""A scan: walk the paths, let every source read what it claims, join the lineage, judge every dataset.
+
+This is the whole job behind `tos-check scan`, with no knowledge of the command line or of any format,
+so that pipelines and tests call the same thing the CLI does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from tos_check.evaluate.engine import Evaluator
+from tos_check.evaluate.finding import EFFECT_RANK, Finding
+from tos_check.identity.model import IdentityResolver
+from tos_check.lineage.graph import LineageGraph, Trace
+from tos_check.lineage.model import Artifact, SourceResult
+from tos_check.plugins import sources
+from tos_check.policy.load import PolicySet
+from tos_check.report.model import ArtifactStatus, FindingCounts, Generator, Report, Summary
+from tos_check.use import UseSource
+from tos_check.walk import walk
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    as_of: dt.date
+    min_confidence: float = 0.0
+
+
+def scan(
+    paths: list[Path], use: UseSource, policies: PolicySet, resolver: IdentityResolver, options: ScanOptions
+) -> Report:
+    walked = walk(paths)
+    result = SourceResult(problems=list(walked.problems))
+    registered = sources()
+    for file in walked.files:
+        for source in registered:
+            if source.claims(file):
+                result.extend(source.read(file))
+    graph = LineageGraph.build(result)
+    evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
+    findings: list[Finding] = []
+    statuses: list[ArtifactStatus] = []
+    for dataset in graph.datasets():
+        traces = graph.traces(dataset)
+        judged = [f for f in evaluator.evaluate(dataset, traces) if f.confidence >= options.min_confidence]
+        findings.extend(judged)
+        statuses.append(_status(dataset, judged, traces, evaluator))
+    findings.sort(key=Finding.sort_key)
+    counts = FindingCounts(
+        error=sum(f.severity == "error" for f in findings),
+        warning=sum(f.severity == "warning" for f in findings),
+        note=sum(f.severity == "note" for f in findings),
+    )
+    problems = sorted(set(result.problems), key=lambda p: (p.path, p.line or 0, p.message))
+    return Report(
+        use=use.use,
+        use_source=use.path,
+        as_of=options.as_of if evaluator.used_as_of else None,
+        findings=findings,
+        artifacts=statuses,
+        summary=Summary(
+            artifacts=len(statuses),
+            records_scanned=result.records_scanned,
+            findings=counts,
+            files_scanned=len(walked.files),
+            partial=bool(problems),
+        ),
+        problems=[str(p) for p in problems],
+    )
+
+
+def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], evaluator: Evaluator) -> ArtifactStatus:
+    """A dataset's status is its strongest policy effect; the tool's own notices only make it `notice`."""
+    policy_effects = [f.effect for f in findings if f.policy is not None and f.rule.split("/")[0] != "tos-check"]
+    if policy_effects:
+        status = min(policy_effects, key=EFFECT_RANK.__getitem__)
+    elif any(f.rule != "tos-check/beyond-reach" for f in findings):
+        status = "notice"
+    else:
+        status = "clear"
+    generators = set()
+    for trace in traces:
+        identity = evaluator.identity_of(trace)
+        generators.add(Generator(model=trace.generation.model, provider=identity.provider, family=identity.family,
+                                 depth=trace.depth))
+    return ArtifactStatus(
+        id=dataset.id,
+        kind=dataset.kind,
+        status=status,
+        location=dataset.location,
+        licenses=list(dataset.licenses),
+        generators=sorted(generators, key=lambda g: (g.depth, g.model)),
+    )

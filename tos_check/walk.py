@@ -1,0 +1,110 @@
+"""The one path walker: every file under the scanned paths, once, in a stable order, never into a loop.
+
+Folders are followed through symlinks (the Hugging Face cache is made of them) but each real folder is
+entered once, so a symlink loop ends the walk of that branch with a problem instead of running forever.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tos_check.problems import Problem
+
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
+
+
+@dataclass(frozen=True)
+class ScanFile:
+    path: Path
+    display: str
+    """The path as reports show it: the scanned path as given, then the rest, with forward slashes."""
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.display)
+
+
+@dataclass
+class Walk:
+    files: list[ScanFile]
+    problems: list[Problem]
+
+
+def walk(paths: list[Path]) -> Walk:
+    files: list[ScanFile] = []
+    problems: list[Problem] = []
+    seen_files: set[tuple[int, int]] = set()
+    for root in paths:
+        display = _display(str(root))
+        try:
+            info = root.stat()
+        except FileNotFoundError:
+            what = "broken symlink" if root.is_symlink() else "no such file or folder"
+            problems.append(Problem(display, None, f"{what}; check the path given to scan"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(display, None, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            files.extend(_walk_dir(root, display, problems, seen_files))
+        elif (info.st_dev, info.st_ino) not in seen_files:
+            seen_files.add((info.st_dev, info.st_ino))
+            files.append(ScanFile(root, display))
+    return Walk(files, problems)
+
+
+def _display(text: str) -> str:
+    normal = posixpath.normpath(text.replace(os.sep, "/"))
+    return normal
+
+
+def _walk_dir(root: Path, display: str, problems: list[Problem], seen_files: set[tuple[int, int]]) -> Iterator[ScanFile]:
+    visited: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, str]] = [(root, display)]
+    while stack:
+        folder, shown = stack.pop()
+        try:
+            info = folder.stat()
+        except OSError as exc:
+            problems.append(Problem(shown, None, f"cannot enter folder: {exc.strerror or exc}"))
+            continue
+        key = (info.st_dev, info.st_ino)
+        if key in visited:
+            problems.append(Problem(shown, None, "symlink loop: this folder was already scanned through another path; skipped"))
+            continue
+        visited.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Problem(shown, None, f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        subfolders: list[tuple[Path, str]] = []
+        for entry in entries:
+            child = posixpath.join(shown, entry.name) if shown != "." else entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+                is_file = entry.is_file(follow_symlinks=True)
+            except OSError as exc:
+                problems.append(Problem(child, None, f"cannot read: {exc.strerror or exc}"))
+                continue
+            if is_dir:
+                if entry.name not in SKIPPED_DIRS:
+                    subfolders.append((Path(entry.path), child))
+            elif is_file:
+                try:
+                    st = os.stat(entry.path)
+                except OSError as exc:
+                    problems.append(Problem(child, None, f"cannot read: {exc.strerror or exc}"))
+                    continue
+                if (st.st_dev, st.st_ino) in seen_files:
+                    continue
+                seen_files.add((st.st_dev, st.st_ino))
+                yield ScanFile(Path(entry.path), child)
+            elif entry.is_symlink():
+                problems.append(Problem(child, None, "broken symlink or symlink loop; skipped"))
+        stack.extend(reversed(subfolders))
