@@ -24,6 +24,12 @@ class StubResolver:
             return Identity(input=name)
         provider, family, open_weights, license_ = known
         return Identity(
-            input=name, provider=provider, family=family, model=name, open_weights=open_weights,
-            license=license_, confidence=1.0, matched_by="exact",
+            input=name,
+            provider=provider,
+            family=family,
+            model=name,
+            open_weights=open_weights,
+            license=license_,
+            confidence=1.0,
+            matched_by="exact",
         )

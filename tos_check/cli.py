@@ -79,20 +79,39 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--use", "use_file", type=click.Path(path_type=Path), help="Declared use (YAML), overriding the config.")
 @click.option("--config", type=click.Path(path_type=Path), help="tos-check.yaml to use (default: found next to PATH).")
-@click.option("--policies", "extra_policies", multiple=True, type=click.Path(path_type=Path),
-              help="Extra policy file or folder, added to the built-ins. Repeatable.")
+@click.option(
+    "--policies",
+    "extra_policies",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra policy file or folder, added to the built-ins. Repeatable.",
+)
 @click.option("--format", "fmt", default="text", show_default=True, help="Report format: text, json, or a plugin's.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "note", "never"]), default=None,
-              help="Exit 1 when a finding is at least this severe (default: error).")
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False),
-              help="A previous JSON report: findings already in it do not fail the run.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    default=None,
+    help="Exit 1 when a finding is at least this severe (default: error).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A previous JSON report: findings already in it do not fail the run.",
+)
 @click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None, help="Drop findings below this.")
 @click.option("--as-of", callback=_parse_date, help="Judge outputs of unknown date by the terms of this day.")
 @reports_input_errors
 def scan(
-    paths: tuple[Path, ...], use_file: Path | None, config: Path | None, extra_policies: tuple[Path, ...], fmt: str,
-    output: Path | None, fail_on: str | None, baseline: Path | None, min_confidence: float | None,
+    paths: tuple[Path, ...],
+    use_file: Path | None,
+    config: Path | None,
+    extra_policies: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    baseline: Path | None,
+    min_confidence: float | None,
     as_of: dt.date | None,
 ) -> None:
     """Scan PATHS (default: .) for training data and check it against the policies."""
@@ -102,7 +121,9 @@ def scan(
 
     formats = reporters()
     if fmt not in formats:
-        raise click.BadParameter(f"unknown format {fmt!r}; available: {', '.join(sorted(formats))}", param_hint="--format")
+        raise click.BadParameter(
+            f"unknown format {fmt!r}; available: {', '.join(sorted(formats))}", param_hint="--format"
+        )
     targets = list(paths) or [Path(".")]
     settings = load_settings(targets, config, use_file)
     policies = _load_policy_set([*settings.policy_dirs, *extra_policies])
@@ -134,7 +155,9 @@ def _apply_baseline(report: Any, path: Path) -> Any:
     try:
         known = {f["id"] for f in json.loads(text)["findings"]}
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputError([Problem(str(path), None, f"not a tos-check JSON report ({exc}); write one with --format json")]) from None
+        raise InputError(
+            [Problem(str(path), None, f"not a tos-check JSON report ({exc}); write one with --format json")]
+        ) from None
     findings = [f.model_copy(update={"waived": True}) if f.id in known else f for f in report.findings]
     return report.model_copy(update={"findings": findings})
 
@@ -156,7 +179,9 @@ def resolve(names: tuple[str, ...], fmt: str) -> None:
             click.echo(f"{i.input}\tunknown")
         else:
             weights = f"open weights ({i.license})" if i.open_weights else "api"
-            click.echo(f"{i.input}\t{i.provider}/{i.family}\t{i.model or '-'}\t{weights}\t{i.matched_by} {i.confidence:.2f}")
+            click.echo(
+                f"{i.input}\t{i.provider}/{i.family}\t{i.model or '-'}\t{weights}\t{i.matched_by} {i.confidence:.2f}"
+            )
 
 
 @cli.group()

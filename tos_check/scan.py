@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from tos_check.evaluate.engine import Evaluator
 from tos_check.evaluate.finding import EFFECT_RANK, Finding
@@ -73,6 +74,7 @@ def scan(
 
 def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], evaluator: Evaluator) -> ArtifactStatus:
     """A dataset's status is its strongest policy effect; the tool's own notices only make it `notice`."""
+    status: Literal["prohibited", "obligation", "notice", "clear"]
     policy_effects = [f.effect for f in findings if f.policy is not None and f.rule.split("/")[0] != "tos-check"]
     if policy_effects:
         status = min(policy_effects, key=EFFECT_RANK.__getitem__)
@@ -83,8 +85,11 @@ def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], eva
     generators = set()
     for trace in traces:
         identity = evaluator.identity_of(trace)
-        generators.add(Generator(model=trace.generation.model, provider=identity.provider, family=identity.family,
-                                 depth=trace.depth))
+        generators.add(
+            Generator(
+                model=trace.generation.model, provider=identity.provider, family=identity.family, depth=trace.depth
+            )
+        )
     return ArtifactStatus(
         id=dataset.id,
         kind=dataset.kind,

@@ -36,11 +36,10 @@ def schema_problems(schema: dict[str, Any], doc: Document, data: Any = None, bas
     problems = []
     for error in validator.iter_errors(value):
         leaf = _deepest(error)
-        loc = (*base, *leaf.absolute_path)
-        if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
-            allowed = (leaf.schema.get("properties") or {}).keys()
-            extra = sorted(str(k) for k in set(leaf.instance) - set(allowed))
-            loc = (*loc, extra[0]) if extra else loc
+        loc: Loc = (*base, *leaf.absolute_path)
+        extra = _extra_keys(leaf)
+        if extra:
+            loc = (*loc, extra[0])  # point at the unknown key itself
         where = ".".join(str(p) for p in loc[: len(base) + len(leaf.absolute_path)]) or "(top level)"
         schema_path = "/".join(str(p) for p in leaf.absolute_schema_path)
         problems.append(Problem(doc.path, doc.line_of(loc), f"{where}: {_schema_message(leaf)} ({schema_path})"))
@@ -60,16 +59,26 @@ def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
-        allowed = sorted((error.schema.get("properties") or {}).keys())
-        extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-        return f"unknown key {', '.join(map(repr, extra))}; allowed keys: {', '.join(allowed)}"
+        allowed = ", ".join(sorted(_properties(error)))
+        return f"unknown key {', '.join(map(repr, _extra_keys(error)))}; allowed keys: {allowed}"
     if error.validator in ("anyOf", "oneOf"):
         return f"{_short(error.instance)} does not match any allowed form"
-    if error.validator == "enum":
+    if error.validator == "enum" and isinstance(error.validator_value, list):
         return f"{_short(error.instance)} is not one of {', '.join(map(repr, error.validator_value))}"
     if error.validator == "const":
         return f"{_short(error.instance)} must be {error.validator_value!r}"
     return str(error.message)
+
+
+def _properties(error: jsonschema.ValidationError) -> list[str]:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    return [str(k) for k in schema.get("properties") or {}]
+
+
+def _extra_keys(error: jsonschema.ValidationError) -> list[str]:
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    return sorted(str(k) for k in set(error.instance) - set(_properties(error)))
 
 
 def _short(value: Any) -> str:

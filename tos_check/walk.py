@@ -63,7 +63,9 @@ def _display(text: str) -> str:
     return normal
 
 
-def _walk_dir(root: Path, display: str, problems: list[Problem], seen_files: set[tuple[int, int]]) -> Iterator[ScanFile]:
+def _walk_dir(
+    root: Path, display: str, problems: list[Problem], seen_files: set[tuple[int, int]]
+) -> Iterator[ScanFile]:
     visited: set[tuple[int, int]] = set()
     stack: list[tuple[Path, str]] = [(root, display)]
     while stack:
@@ -75,7 +77,9 @@ def _walk_dir(root: Path, display: str, problems: list[Problem], seen_files: set
             continue
         key = (info.st_dev, info.st_ino)
         if key in visited:
-            problems.append(Problem(shown, None, "symlink loop: this folder was already scanned through another path; skipped"))
+            problems.append(
+                Problem(shown, None, "symlink loop: this folder was already scanned through another path; skipped")
+            )
             continue
         visited.add(key)
         try:

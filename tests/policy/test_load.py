@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.stubs import StubResolver
 from tos_check.policy.load import covers, load_policies, load_policy_file
 from tos_check.policy.testing import run_tests
 from tos_check.problems import InputError
-from tests.stubs import StubResolver
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "policies"
 FIXTURE_TEXT = (FIXTURES / "acme-terms.yaml").read_text()
@@ -23,7 +23,8 @@ def test_fixture_loads_and_its_own_tests_pass() -> None:
 
 def test_a_wrong_expectation_fails_with_the_reason(tmp_path: Path) -> None:
     text = FIXTURE_TEXT.replace(
-        "expect: {effect: prohibited, clauses: [no-competing-models]", "expect: {effect: clear, clauses: [no-competing-models]"
+        "expect: {effect: prohibited, clauses: [no-competing-models]",
+        "expect: {effect: clear, clauses: [no-competing-models]",
     )
     (tmp_path / "acme.yaml").write_text(text)
     policies, _ = load_policies([tmp_path])
@@ -35,8 +36,12 @@ def test_a_wrong_expectation_fails_with_the_reason(tmp_path: Path) -> None:
 
 def test_schema_error_names_line_and_schema_path(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text(FIXTURE_TEXT.replace("effect: prohibited\n        summary: Outputs may not be used to develop",
-                                         "effect: forbidden\n        summary: Outputs may not be used to develop"))
+    path.write_text(
+        FIXTURE_TEXT.replace(
+            "effect: prohibited\n        summary: Outputs may not be used to develop",
+            "effect: forbidden\n        summary: Outputs may not be used to develop",
+        )
+    )
     with pytest.raises(InputError) as err:
         load_policy_file(path)
     (problem,) = err.value.problems

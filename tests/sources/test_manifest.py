@@ -70,7 +70,10 @@ def test_unknown_key_is_an_error_with_line(tmp_path: Path) -> None:
 
 
 def test_edges_must_fit_the_kind(tmp_path: Path) -> None:
-    text = "artifacts:\n  - id: d\n    kind: dataset\n    trained_on: [x]\n  - id: m\n    kind: model\n    generated_by:\n      - model: gpt-4\n"
+    text = (
+        "artifacts:\n  - id: d\n    kind: dataset\n    trained_on: [x]\n"
+        "  - id: m\n    kind: model\n    generated_by:\n      - model: gpt-4\n"
+    )
     result = read(tmp_path, text)
     lines = sorted((p.line, p.message.split(" ")[0]) for p in result.problems)
     assert lines == [(4, "trained_on"), (7, "generated_by")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from tos_check.evaluate.finding import (
     ChainHop,
@@ -71,23 +71,42 @@ class Evaluator:
         if not identity.known:
             if trace.generator is not None:
                 return []  # an intermediate model of ours: the traces through it carry the findings
-            return [self._tool_notice(trace, identity, "unresolved-model",
-                                      f"could not tell which provider's model {trace.generation.model!r} is; "
-                                      "its terms were not checked (add an alias to the identity catalog)")]
+            return [
+                self._tool_notice(
+                    trace,
+                    identity,
+                    "unresolved-model",
+                    f"could not tell which provider's model {trace.generation.model!r} is; "
+                    "its terms were not checked (add an alias to the identity catalog)",
+                )
+            ]
         policies = self.policies.covering(identity)
         if not policies:
             if identity.open_weights and (identity.license or "").lower() in PERMISSIVE_LICENSES:
                 return []
-            return [self._tool_notice(trace, identity, "no-policy",
-                                      f"no loaded policy covers {identity.provider}/{identity.family}; "
-                                      f"the terms of {trace.generation.model!r} were not checked")]
+            return [
+                self._tool_notice(
+                    trace,
+                    identity,
+                    "no-policy",
+                    f"no loaded policy covers {identity.provider}/{identity.family}; "
+                    f"the terms of {trace.generation.model!r} were not checked",
+                )
+            ]
         out: list[Finding] = []
         for policy in policies:
             versions, basis = self.versions_for(policy, trace)
             if not versions:
-                out.append(self._tool_notice(trace, identity, "no-version",
-                                             f"no version of {policy.title} is known to be in force when "
-                                             f"{trace.generation.model!r} generated this data", policy=policy))
+                out.append(
+                    self._tool_notice(
+                        trace,
+                        identity,
+                        "no-version",
+                        f"no version of {policy.title} is known to be in force when "
+                        f"{trace.generation.model!r} generated this data",
+                        policy=policy,
+                    )
+                )
                 continue
             for version in versions:
                 out.extend(self._judge_version(trace, subject, identity, policy, version, basis))
@@ -100,7 +119,8 @@ class Evaluator:
             return [v for v in policy.versions if v.in_force(self.as_of)], "assumed_today"
         end = end or start
         overlapping = [
-            v for v in policy.versions
+            v
+            for v in policy.versions
             if v.effective_from <= end and (v.effective_until is None or start < v.effective_until)
         ]
         return overlapping, "generation_date"
@@ -142,7 +162,9 @@ class Evaluator:
                 if clause.effect != "notice":
                     out.append(self._beyond_reach(trace, subject, identity, policy, version, clause, basis))
                 continue
-            out.append(self._finding(trace, subject, identity, policy, version, clause, basis, sorted(outcome.missing), facts))
+            out.append(
+                self._finding(trace, subject, identity, policy, version, clause, basis, sorted(outcome.missing), facts)
+            )
         return out
 
     def _finding(
@@ -157,16 +179,13 @@ class Evaluator:
         undecided: list[str],
         facts: dict[str, Any],
     ) -> Finding:
-        obligations = [self._obligation(o, facts) for o in clause.obligations]
-        obligations = [o for o in obligations if o is not None]
+        obligations = [s for o in clause.obligations if (s := self._obligation(o, facts)) is not None]
         severity: Severity = clause.default_severity
         if any(o.status == "unmet" for o in obligations):
             severity = "error"
         if undecided:
             severity = "note"  # "may apply": shown, but a guess never fails a build
-        not_bound = (
-            self.use.posture == "contractual" and clause.binds == "generator" and trace.generation.by != "us"
-        )
+        not_bound = self.use.posture == "contractual" and clause.binds == "generator" and trace.generation.by != "us"
         if not_bound:
             severity = "note"
         confidence = trace.generation.evidence.confidence * identity.confidence * HOP_DISCOUNT ** (trace.depth - 1)
@@ -175,7 +194,9 @@ class Evaluator:
         if undecided:
             confidence *= UNDECIDED_DISCOUNT
         rule = f"{policy.id}/{clause.id}"
-        message = _message(trace, subject, identity, policy, version, clause, basis, undecided, obligations, not_bound, self.as_of)
+        message = _message(
+            trace, subject, identity, policy, version, clause, basis, undecided, obligations, not_bound, self.as_of
+        )
         return Finding(
             id=finding_id(rule, version.version, subject.id, trace.generation.model, [str(h) for h in trace.chain]),
             rule=rule,
@@ -216,7 +237,8 @@ class Evaluator:
         applies = evaluate(obligation.when, facts)
         if applies.value is False:
             return None
-        status, detail = "unchecked", None
+        status: Literal["met", "unmet", "unchecked"] = "unchecked"
+        detail = None
         if obligation.kind == "name_prefix" and obligation.value:
             name = self.use.model.name
             if name is None:
@@ -226,49 +248,91 @@ class Evaluator:
             else:
                 status, detail = "unmet", f"{name!r} does not start with {obligation.value!r}"
         return ObligationStatus(
-            id=obligation.id, kind=obligation.kind, summary=obligation.summary, value=obligation.value,
-            status=status,  # type: ignore[arg-type]
+            id=obligation.id,
+            kind=obligation.kind,
+            summary=obligation.summary,
+            value=obligation.value,
+            status=status,
             detail=detail,
         )
 
     def _beyond_reach(
-        self, trace: Trace, subject: Artifact, identity: Identity, policy: Policy, version: PolicyVersion,
-        clause: Clause, basis: str,
+        self,
+        trace: Trace,
+        subject: Artifact,
+        identity: Identity,
+        policy: Policy,
+        version: PolicyVersion,
+        clause: Clause,
+        basis: str,
     ) -> Finding:
         reach = "direct use only" if clause.reach.kind == "direct" else f"{clause.reach.depth} hop(s)"
         text = (
             f"outputs of {trace.generation.model} reach {subject.id} through {trace.depth - 1} intermediate "
             f"model(s); {policy.title} ({version.version}) {clause.id} reaches {reach}, so it is not applied here"
         )
-        return self._tool_notice(trace, identity, "beyond-reach", text, policy=policy, version=version, clause=clause,
-                                 basis=basis)
+        return self._tool_notice(
+            trace, identity, "beyond-reach", text, policy=policy, version=version, clause=clause, basis=basis
+        )
 
     def _unknown_generator(self, subject: Artifact, evidence: Evidence) -> Finding:
         rule = "tos-check/unknown-generator"
         return Finding(
             id=finding_id(rule, subject.id),
-            rule=rule, policy=None, clause=None, effect="notice", severity="note", provider=None, model=None,
-            artifact=subject.id, location=evidence.location, evidence=[evidence], chain=[], depth=1,
+            rule=rule,
+            policy=None,
+            clause=None,
+            effect="notice",
+            severity="note",
+            provider=None,
+            model=None,
+            artifact=subject.id,
+            location=evidence.location,
+            evidence=[evidence],
+            chain=[],
+            depth=1,
             confidence=evidence.confidence,
             message=f"{subject.id} is described as machine-generated but no metadata names the model; "
-                    "its terms could not be checked",
+            "its terms could not be checked",
         )
 
     def _tool_notice(
-        self, trace: Trace, identity: Identity, check: str, text: str, policy: Policy | None = None,
-        version: PolicyVersion | None = None, clause: Clause | None = None, basis: str = "none",
+        self,
+        trace: Trace,
+        identity: Identity,
+        check: str,
+        text: str,
+        policy: Policy | None = None,
+        version: PolicyVersion | None = None,
+        clause: Clause | None = None,
+        basis: str = "none",
     ) -> Finding:
         rule = f"tos-check/{check}"
         return Finding(
-            id=finding_id(rule, trace.subject, trace.generation.model, policy.id if policy else "",
-                          version.version if version else "", clause.id if clause else "",
-                          [str(h) for h in trace.chain]),
+            id=finding_id(
+                rule,
+                trace.subject,
+                trace.generation.model,
+                policy.id if policy else "",
+                version.version if version else "",
+                clause.id if clause else "",
+                [str(h) for h in trace.chain],
+            ),
             rule=rule,
-            policy=PolicyRef(id=policy.id, version=version.version, effective_from=version.effective_from,
-                             source_url=version.url or policy.document_url, title=policy.title)
-            if policy and version else None,
-            clause=ClauseRef(id=clause.id, summary=clause.summary, section=clause.citation.section,
-                             verified=clause.verified) if clause else None,
+            policy=PolicyRef(
+                id=policy.id,
+                version=version.version,
+                effective_from=version.effective_from,
+                source_url=version.url or policy.document_url,
+                title=policy.title,
+            )
+            if policy and version
+            else None,
+            clause=ClauseRef(
+                id=clause.id, summary=clause.summary, section=clause.citation.section, verified=clause.verified
+            )
+            if clause
+            else None,
             effect="notice",
             severity="note",
             provider=identity.provider,
@@ -282,7 +346,9 @@ class Evaluator:
             confidence=round(trace.generation.evidence.confidence * max(identity.confidence, 0.0), 2),
             message=text,
             generated=_when(trace),
-            version_basis="assumed_today" if basis == "assumed_today" else ("generation_date" if basis != "none" else "none"),
+            version_basis="assumed_today"
+            if basis == "assumed_today"
+            else ("generation_date" if basis != "none" else "none"),
         )
 
 
@@ -303,8 +369,17 @@ EFFECT_WORDS = {"prohibited": "prohibits", "obligation": "allows with obligation
 
 
 def _message(
-    trace: Trace, subject: Artifact, identity: Identity, policy: Policy, version: PolicyVersion, clause: Clause,
-    basis: str, undecided: list[str], obligations: list[ObligationStatus], not_bound: bool, as_of: dt.date,
+    trace: Trace,
+    subject: Artifact,
+    identity: Identity,
+    policy: Policy,
+    version: PolicyVersion,
+    clause: Clause,
+    basis: str,
+    undecided: list[str],
+    obligations: list[ObligationStatus],
+    not_bound: bool,
+    as_of: dt.date,
 ) -> str:
     who = f"{identity.provider}/{identity.family}"
     how = "directly" if trace.depth == 1 else f"through {trace.depth - 1} intermediate model(s)"

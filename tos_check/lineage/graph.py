@@ -61,7 +61,9 @@ class LineageGraph:
     @classmethod
     def build(cls, result: SourceResult) -> LineageGraph:
         graph = cls()
-        ordered = sorted(result.artifacts, key=lambda a: (_key(a.id), a.external, a.location.path, a.location.line or 0))
+        ordered = sorted(
+            result.artifacts, key=lambda a: (_key(a.id), a.external, a.location.path, a.location.line or 0)
+        )
         for artifact in ordered:
             graph._add(artifact)
         graph.edges = sorted(
@@ -103,7 +105,9 @@ class LineageGraph:
 
     def datasets(self) -> list[Artifact]:
         """The data being checked: every dataset the scanned metadata describes (not merely mentions)."""
-        return sorted((a for a in self.artifacts.values() if a.kind == "dataset" and not a.external), key=lambda a: a.id)
+        return sorted(
+            (a for a in self.artifacts.values() if a.kind == "dataset" and not a.external), key=lambda a: a.id
+        )
 
     def edges_from(self, artifact_id: str, relation: str) -> Iterator[Edge]:
         return (e for e in self.edges if e.relation == relation and self._resolve_id(e.source) == artifact_id)
@@ -117,13 +121,24 @@ class LineageGraph:
         return out
 
     def _walk_dataset(
-        self, artifact: Artifact, depth: int, chain: tuple[Hop, ...], seen: frozenset[str], subject: str, out: list[Trace]
+        self,
+        artifact: Artifact,
+        depth: int,
+        chain: tuple[Hop, ...],
+        seen: frozenset[str],
+        subject: str,
+        out: list[Trace],
     ) -> None:
         if artifact.id in seen or depth > MAX_DEPTH:
             return
         seen = seen | {artifact.id}
         for generation in artifact.generated_by:
-            hop = Hop(source=artifact.id, relation="generated_by", target=generation.model, location=generation.evidence.location)
+            hop = Hop(
+                source=artifact.id,
+                relation="generated_by",
+                target=generation.model,
+                location=generation.evidence.location,
+            )
             model = self.find(generation.model)
             model = model if model is not None and model.kind == "model" else None
             out.append(Trace(subject, generation, depth, (*chain, hop), model))

@@ -31,7 +31,10 @@ def check_policy(policy: Policy, doc: Document) -> list[Problem]:
         seen: set[str] = set()
         for j, clause in enumerate(version.clauses):
             if clause.id in seen:
-                add(("versions", i, "clauses", j, "id"), f"duplicate clause id {clause.id!r} in version {version.version!r}")
+                add(
+                    ("versions", i, "clauses", j, "id"),
+                    f"duplicate clause id {clause.id!r} in version {version.version!r}",
+                )
             seen.add(clause.id)
             if clause.reach.depth is not None and clause.reach.kind == "direct":
                 add(("versions", i, "clauses", j, "reach", "depth"), "depth is only for transitive reach")
@@ -49,5 +52,7 @@ def check_policy(policy: Policy, doc: Document) -> list[Problem]:
             if cid not in clause_ids:
                 add(("tests", k, "expect", "clauses"), f"test {case.name!r} expects unknown clause {cid!r}")
         if case.expect.version is not None and case.expect.version not in names:
-            add(("tests", k, "expect", "version"), f"test {case.name!r} expects unknown version {case.expect.version!r}")
+            add(
+                ("tests", k, "expect", "version"), f"test {case.name!r} expects unknown version {case.expect.version!r}"
+            )
     return problems

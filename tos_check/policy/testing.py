@@ -31,8 +31,9 @@ def run_case(loaded: LoadedPolicy, case: PolicyTest, resolver: IdentityResolver,
     where = Location(path=loaded.path)
     gen = case.generation
     evidence = Evidence(kind="declared", detail=f"policy test {case.name}", location=where, confidence=1.0)
-    generation = GeneratedBy(model=gen.model, role=gen.role, by=gen.by, date_from=gen.date, date_until=gen.date,
-                             evidence=evidence)
+    generation = GeneratedBy(
+        model=gen.model, role=gen.role, by=gen.by, date_from=gen.date, date_until=gen.date, evidence=evidence
+    )
     subject = Artifact(id=f"test:{case.name}", kind="dataset", location=where)
     hop = Hop(source=subject.id, relation="generated_by", target=gen.model, location=where)
     trace = Trace(subject.id, generation, gen.depth, (hop,))
@@ -41,8 +42,10 @@ def run_case(loaded: LoadedPolicy, case: PolicyTest, resolver: IdentityResolver,
     findings = [f for f in evaluator.judge(trace, subject) if f.rule.startswith(policy.id + "/")]
     failures = list(_compare(case, findings))
     if case.expect.effect != "clear" and not evaluator.policies.covering(identity):
-        failures.insert(0, f"model {gen.model!r} resolves to {identity.provider}/{identity.family}, "
-                           "which this policy does not cover")
+        failures.insert(
+            0,
+            f"model {gen.model!r} resolves to {identity.provider}/{identity.family}, which this policy does not cover",
+        )
     return CaseResult(policy.id, loaded.path, case.name, tuple(failures))
 
 

@@ -12,7 +12,6 @@ from tos_check.evaluate.finding import Finding
 from tos_check.lineage.model import Location
 from tos_check.use import DeclaredUse
 
-SCHEMA_VERSION = 1
 
 
 class _Out(BaseModel):
@@ -58,7 +57,7 @@ class ArtifactStatus(_Out):
 
 class Report(_Out):
     tool: Tool = Tool()
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     use: DeclaredUse
     use_source: str | None = Field(description="File the declared use came from; null when assumed.")
     as_of: dt.date | None = Field(

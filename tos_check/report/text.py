@@ -26,8 +26,14 @@ class TextReporter:
     def render(self, report: Report, *, color: bool = False) -> str:
         buffer = io.StringIO()
         console = Console(
-            file=buffer, width=WIDTH, force_terminal=color, no_color=not color, color_system="standard" if color else None,
-            highlight=False, emoji=False, soft_wrap=False,
+            file=buffer,
+            width=WIDTH,
+            force_terminal=color,
+            no_color=not color,
+            color_system="standard" if color else None,
+            highlight=False,
+            emoji=False,
+            soft_wrap=False,
         )
         console.print(_use_line(report))
         if report.findings:
@@ -84,7 +90,9 @@ def _finding_cell(finding: Finding) -> Text:
     for obligation in finding.obligations:
         text.append(f"obligation [{obligation.status}]: {obligation.summary}\n")
     if finding.policy is not None and finding.clause is not None:
-        cite = f"source: {finding.policy.title or finding.policy.id} ({finding.policy.version}), {finding.clause.section}"
+        cite = (
+            f"source: {finding.policy.title or finding.policy.id} ({finding.policy.version}), {finding.clause.section}"
+        )
         if finding.policy.source_url:
             cite += f" <{finding.policy.source_url}>"
         text.append(escape(cite) + "\n", style="dim")
@@ -100,10 +108,13 @@ def _artifacts_table(report: Report) -> Table:
     table.add_column("Status", no_wrap=True)
     table.add_column("Outputs of", ratio=3)
     for artifact in report.artifacts:
-        generators = ", ".join(
-            f"{g.model} ({g.provider or 'unknown'}{', depth ' + str(g.depth) if g.depth > 1 else ''})"
-            for g in artifact.generators
-        ) or "no model named in its metadata"
+        generators = (
+            ", ".join(
+                f"{g.model} ({g.provider or 'unknown'}{', depth ' + str(g.depth) if g.depth > 1 else ''})"
+                for g in artifact.generators
+            )
+            or "no model named in its metadata"
+        )
         table.add_row(artifact.id, Text(artifact.status, style=STATUS_STYLE[artifact.status]), generators)
     return table
 

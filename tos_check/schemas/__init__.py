@@ -38,8 +38,11 @@ def _model(name: str) -> type[BaseModel]:
 
 
 def generate_schema(name: str) -> dict[str, Any]:
-    mode = "serialization" if name == "report" else "validation"
-    schema = _model(name).model_json_schema(by_alias=True, mode=mode)
+    # A report is output (serialized); the others are input that tos-check validates.
+    if name == "report":
+        schema = _model(name).model_json_schema(by_alias=True, mode="serialization")
+    else:
+        schema = _model(name).model_json_schema(by_alias=True, mode="validation")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{BASE_ID}{name}.schema.json", **schema}
 
 
@@ -64,5 +67,3 @@ def write_all() -> None:
         path = folder.joinpath(f"{name}.schema.json")
         with resources.as_file(path) as file:
             file.write_text(render_schema(generate_schema(name)), encoding="utf-8")
-
-

@@ -89,13 +89,19 @@ def _check(manifest: Manifest, doc: Document) -> list[Problem]:
     for i, art in enumerate(manifest.artifacts):
         line = doc.line_of(("artifacts", i, "id"))
         if art.id.lower() in seen:
-            problems.append(Problem(doc.path, line, f"duplicate artifact id {art.id!r} (first at item {seen[art.id.lower()]})"))
+            problems.append(
+                Problem(doc.path, line, f"duplicate artifact id {art.id!r} (first at item {seen[art.id.lower()]})")
+            )
         seen.setdefault(art.id.lower(), i)
         if art.kind == "dataset":
             for key in ("trained_on", "base_model"):
                 if getattr(art, key):
                     problems.append(
-                        Problem(doc.path, doc.line_of(("artifacts", i, key)), f"{key} is for models; {art.id!r} is a dataset")
+                        Problem(
+                            doc.path,
+                            doc.line_of(("artifacts", i, key)),
+                            f"{key} is for models; {art.id!r} is a dataset",
+                        )
                     )
         else:
             for key in ("generated_by", "derived_from"):
@@ -116,7 +122,11 @@ def _check(manifest: Manifest, doc: Document) -> list[Problem]:
                 continue
             if start is not None and until is not None and start > until:
                 problems.append(
-                    Problem(doc.path, doc.line_of(("artifacts", i, "generated_by", j, "date")), "date range ends before it starts")
+                    Problem(
+                        doc.path,
+                        doc.line_of(("artifacts", i, "generated_by", j, "date")),
+                        "date range ends before it starts",
+                    )
                 )
     return problems
 
@@ -151,8 +161,13 @@ def _to_lineage(manifest: Manifest, doc: Document, folder: str) -> SourceResult:
             )
             generations.append(
                 GeneratedBy(
-                    model=gen.model, role=gen.role, by=gen.by, date_from=start, date_until=until,
-                    records=gen.records, evidence=evidence,
+                    model=gen.model,
+                    role=gen.role,
+                    by=gen.by,
+                    date_from=start,
+                    date_until=until,
+                    records=gen.records,
+                    evidence=evidence,
                 )
             )
         licenses = [art.license] if isinstance(art.license, str) else list(art.license or [])
@@ -160,20 +175,30 @@ def _to_lineage(manifest: Manifest, doc: Document, folder: str) -> SourceResult:
         paths.append(local(art.id))
         result.artifacts.append(
             Artifact(
-                id=art.id, kind=art.kind, names=tuple(art.names), paths=tuple(paths), licenses=tuple(licenses),
-                location=here("artifacts", i), generated_by=tuple(generations),
+                id=art.id,
+                kind=art.kind,
+                names=tuple(art.names),
+                paths=tuple(paths),
+                licenses=tuple(licenses),
+                location=here("artifacts", i),
+                generated_by=tuple(generations),
             )
         )
         bases = [art.base_model] if isinstance(art.base_model, str) else art.base_model
         relations: list[tuple[Literal["trained_on", "derived_from", "base_model"], list[str]]] = [
-            ("derived_from", art.derived_from), ("trained_on", art.trained_on), ("base_model", bases),
+            ("derived_from", art.derived_from),
+            ("trained_on", art.trained_on),
+            ("base_model", bases),
         ]
         for relation, targets in relations:
             for k, target in enumerate(targets):
                 line = doc.line_of(("artifacts", i, relation, k)) if isinstance(getattr(art, relation), list) else None
                 result.edges.append(
                     Edge(
-                        relation=relation, source=art.id, target=target, target_paths=(local(target),),
+                        relation=relation,
+                        source=art.id,
+                        target=target,
+                        target_paths=(local(target),),
                         location=Location(path=doc.path, line=line or doc.line_of(("artifacts", i, relation))),
                     )
                 )
@@ -183,4 +208,3 @@ def _to_lineage(manifest: Manifest, doc: Document, folder: str) -> SourceResult:
 @hookimpl
 def register_sources(register: Callable[[Source], None]) -> None:
     register(ManifestSource())
-

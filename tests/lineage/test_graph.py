@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from tos_check.lineage.graph import LineageGraph
+from tos_check.lineage.model import Artifact, Edge, Evidence, GeneratedBy, Location, SourceResult
+
+HERE = Location(path="m.yaml", line=1)
+
+
+def gen(model: str, line: int = 1) -> GeneratedBy:
+    return GeneratedBy(
+        model=model,
+        evidence=Evidence(kind="declared", detail=model, location=Location(path="m.yaml", line=line), confidence=1.0),
+    )
+
+
+def dataset(id_: str, *models: str, paths: tuple[str, ...] = ()) -> Artifact:
+    return Artifact(id=id_, kind="dataset", location=HERE, generated_by=tuple(gen(m) for m in models), paths=paths)
+
+
+def model(id_: str) -> Artifact:
+    return Artifact(id=id_, kind="model", location=HERE)
+
+
+def edge(relation: str, source: str, target: str, line: int = 1) -> Edge:
+    return Edge(relation=relation, source=source, target=target, location=Location(path="m.yaml", line=line))  # type: ignore[arg-type]
+
+
+def chains(graph: LineageGraph, id_: str) -> list[tuple[int, str, list[str]]]:
+    subject = graph.artifacts[id_]
+    return sorted((t.depth, t.generation.model, [h.relation for h in t.chain]) for t in graph.traces(subject))
+
+
+def test_multi_hop_chain_counts_model_hops() -> None:
+    result = SourceResult(
+        artifacts=[dataset("sft", "gpt-4"), model("helper"), dataset("distilled", "helper"), dataset("final")],
+        edges=[edge("trained_on", "helper", "sft"), edge("derived_from", "final", "distilled")],
+    )
+    graph = LineageGraph.build(result)
+    assert chains(graph, "final") == [
+        (1, "helper", ["derived_from", "generated_by"]),
+        (2, "gpt-4", ["derived_from", "generated_by", "trained_on", "generated_by"]),
+    ]
+
+
+def test_base_model_counts_as_a_hop() -> None:
+    result = SourceResult(
+        artifacts=[model("tuned"), dataset("d", "tuned")],
+        edges=[edge("base_model", "tuned", "meta-llama/Llama-3.1-8B")],
+    )
+    graph = LineageGraph.build(result)
+    assert chains(graph, "d") == [
+        (1, "tuned", ["generated_by"]),
+        (2, "meta-llama/Llama-3.1-8B", ["generated_by", "base_model"]),
+    ]
+    assert graph.artifacts["meta-llama/Llama-3.1-8B"].external
+
+
+def test_cycles_end() -> None:
+    result = SourceResult(
+        artifacts=[dataset("a", "m"), model("m")],
+        edges=[edge("trained_on", "m", "a"), edge("derived_from", "a", "a")],
+    )
+    graph = LineageGraph.build(result)
+    assert chains(graph, "a") == [(1, "m", ["generated_by"])]
+
+
+def test_same_dataset_from_two_sources_is_one_node() -> None:
+    card = Artifact(
+        id="proj/data/chats",
+        kind="dataset",
+        location=Location(path="proj/data/chats/README.md"),
+        paths=("proj/data/chats",),
+        licenses=("mit",),
+    )
+    declared = dataset("data/chats", "gpt-4", paths=("proj/data/chats/train.jsonl", "proj/data/chats"))
+    graph = LineageGraph.build(SourceResult(artifacts=[card, declared]))
+    (only,) = graph.datasets()
+    assert only.licenses == ("mit",)
+    assert [g.model for g in only.generated_by] == ["gpt-4"]
+    assert graph.find("proj/data/chats") is only
+
+
+def test_references_match_by_name_case_and_path_without_suffix() -> None:
+    a = Artifact(
+        id="HuggingFaceH4/ultrachat_200k",
+        kind="dataset",
+        location=HERE,
+        names=("UltraChat 200k",),
+        paths=("proj/data/ultrachat.jsonl",),
+    )
+    graph = LineageGraph.build(SourceResult(artifacts=[a]))
+    assert graph.find("huggingfaceh4/ULTRACHAT_200K") is not None
+    assert graph.find("ultrachat 200k") is not None
+    assert graph.find("nothing", ("proj/data/ultrachat",)) is not None
+    assert graph.find("nothing", ("proj/data",)) is not None
+    assert graph.find("nothing", ("proj/dat",)) is None
+
+
+def test_unknown_references_become_external_nodes_not_subjects() -> None:
+    result = SourceResult(artifacts=[dataset("mine")], edges=[edge("derived_from", "mine", "someone/else")])
+    graph = LineageGraph.build(result)
+    assert [d.id for d in graph.datasets()] == ["mine"]
+    assert graph.artifacts["someone/else"].external
