@@ -11,7 +11,7 @@ scan: $(STAMP)
 	$(BIN)/tos-check scan $(EXAMPLE) --fail-on never
 
 test: $(STAMP)
-	$(BIN)/ruff check tos_check tests benchmarks
+	$(BIN)/ruff check tos_check tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 

@@ -104,3 +104,17 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbfa: 1\n")
     assert load_document(path).data == {"a": 1}
+
+
+def test_unreadable_file_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests run as root in CI, where chmod 000 still reads: simulate the OS refusing instead.
+    path = tmp_path / "locked.yaml"
+    path.write_text("a: 1\n")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(InputError) as err:
+        read_text(path, "locked.yaml")
+    assert str(err.value.problems[0]) == "locked.yaml: permission denied: cannot read the file"

@@ -276,9 +276,16 @@ def plugins_command() -> None:
 
 
 def main() -> None:
-    plugin_manager().hook.register_commands(cli=cli)
     try:
+        plugin_manager().hook.register_commands(cli=cli)
         cli(standalone_mode=True)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug, or a plugin's: say so in one line rather than dump a traceback
+        if os.environ.get("TOS_CHECK_DEBUG"):
+            raise
+        click.echo(
+            f"tos-check: internal error: {type(exc).__name__}: {exc} (set TOS_CHECK_DEBUG=1 for details)", err=True
+        )
+        sys.exit(EXIT_INPUT)

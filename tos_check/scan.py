@@ -78,7 +78,7 @@ def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], eva
     policy_effects = [f.effect for f in findings if f.policy is not None and f.rule.split("/")[0] != "tos-check"]
     if policy_effects:
         status = min(policy_effects, key=EFFECT_RANK.__getitem__)
-    elif any(f.rule != "tos-check/beyond-reach" for f in findings):
+    elif findings:
         status = "notice"
     else:
         status = "clear"
@@ -87,7 +87,11 @@ def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], eva
         identity = evaluator.identity_of(trace)
         generators.add(
             Generator(
-                model=trace.generation.model, provider=identity.provider, family=identity.family, depth=trace.depth
+                model=trace.generation.model,
+                provider=identity.provider,
+                family=identity.family,
+                depth=trace.depth,
+                in_scan=trace.generator is not None,
             )
         )
     return ArtifactStatus(

@@ -23,6 +23,8 @@ class ScanFile:
     path: Path
     display: str
     """The path as reports show it: the scanned path as given, then the rest, with forward slashes."""
+    relative: str = ""
+    """The path below the scanned folder: what ids are made of, so they do not depend on where a repo lives."""
 
     @property
     def folder(self) -> str:
@@ -54,7 +56,7 @@ def walk(paths: list[Path]) -> Walk:
             files.extend(_walk_dir(root, display, problems, seen_files))
         elif (info.st_dev, info.st_ino) not in seen_files:
             seen_files.add((info.st_dev, info.st_ino))
-            files.append(ScanFile(root, display))
+            files.append(ScanFile(root, display, root.name))
     return Walk(files, problems)
 
 
@@ -108,7 +110,7 @@ def _walk_dir(
                 if (st.st_dev, st.st_ino) in seen_files:
                     continue
                 seen_files.add((st.st_dev, st.st_ino))
-                yield ScanFile(Path(entry.path), child)
+                yield ScanFile(Path(entry.path), child, posixpath.relpath(child, display))
             elif entry.is_symlink():
                 problems.append(Problem(child, None, "broken symlink or symlink loop; skipped"))
         stack.extend(reversed(subfolders))

@@ -13,7 +13,6 @@ from tos_check.lineage.model import Location
 from tos_check.use import DeclaredUse
 
 
-
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -42,6 +41,7 @@ class Generator(_Out):
     provider: str | None
     family: str | None
     depth: int
+    in_scan: bool = Field(False, description="The model is itself described by the scanned metadata.")
 
 
 class ArtifactStatus(_Out):

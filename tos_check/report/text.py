@@ -13,7 +13,7 @@ from rich.text import Text
 from tos_check.evaluate.finding import Finding
 from tos_check.hookspecs import hookimpl
 from tos_check.report.interface import Reporter
-from tos_check.report.model import Report
+from tos_check.report.model import Generator, Report
 
 WIDTH = 120
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
@@ -68,7 +68,7 @@ def _findings_table(findings: list[Finding]) -> Table:
     table = Table(title="Findings", show_lines=True, expand=True, title_justify="left")
     table.add_column("Severity", no_wrap=True)
     table.add_column("Finding", ratio=3)
-    table.add_column("Where", ratio=1)
+    table.add_column("Where", ratio=1, overflow="fold")
     for finding in findings:
         table.add_row(
             Text(finding.severity.upper(), style=SEVERITY_STYLE[finding.severity]),
@@ -117,6 +117,11 @@ def _artifacts_table(report: Report) -> Table:
         )
         table.add_row(artifact.id, Text(artifact.status, style=STATUS_STYLE[artifact.status]), generators)
     return table
+
+
+def _generator(g: Generator) -> str:
+    who = g.provider or ("a model described in this scan" if g.in_scan else "unknown provider")
+    return f"{g.model} ({who}{', depth ' + str(g.depth) if g.depth > 1 else ''})"
 
 
 def _summary_line(report: Report) -> Text:

@@ -1,0 +1,205 @@
+"""The command line as users and CI call it: exit codes, stderr lines, report contents and schema."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from tos_check.cli import cli
+from tos_check.schemas import load_schema
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "fine-tune-chat"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A private copy, so a test can break it without touching the bundled example."""
+    target = tmp_path / "fine-tune-chat"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+def scan_json(*args: str) -> dict:  # type: ignore[type-arg]
+    code, out, err = run("scan", *args, "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_example_report_validates_and_shows_prohibited_obligation_and_clear(example: Path) -> None:
+    report = scan_json(str(example))
+    jsonschema.Draft202012Validator(load_schema("report"), format_checker=jsonschema.FormatChecker()).validate(report)
+    status = {a["id"]: a["status"] for a in report["artifacts"]}
+    assert status["data/support-chats-gpt4"] == "prohibited"
+    assert status["data/reasoning-traces-llama"] == "obligation"
+    assert status["data/helpdesk-human"] == "clear"
+    prohibited = next(f for f in report["findings"] if f["effect"] == "prohibited")
+    assert prohibited["rule"].startswith("openai-terms-of-use/")
+    assert prohibited["policy"]["version"] and prohibited["policy"]["source_url"].startswith("https://")
+    assert prohibited["location"]["path"].endswith("tos-provenance.yaml") and prohibited["location"]["line"]
+    assert prohibited["provider"] == "openai"
+    obligation = next(f for f in report["findings"] if f["effect"] == "obligation")
+    assert obligation["rule"].startswith("llama-3.1-community-license/")
+    assert {o["status"] for o in obligation["obligations"]} >= {"met"}
+    chain = next(f for f in report["findings"] if f["artifact"] == "data/summaries-distilled")
+    assert [h["relation"] for h in chain["chain"]] == ["generated_by", "trained_on", "generated_by"]
+    assert report["summary"]["artifacts"] == 4
+    assert report["use_source"].endswith("tos-check.yaml")
+
+
+def test_exit_codes_follow_fail_on(example: Path) -> None:
+    assert run("scan", str(example))[0] == 1
+    assert run("scan", str(example), "--fail-on", "never")[0] == 0
+    helpdesk = example / "data" / "helpdesk-human"
+    assert run("scan", str(helpdesk), "--fail-on", "note")[0] == 0
+
+
+def test_same_input_same_bytes(example: Path) -> None:
+    first = run("scan", str(example), "--format", "json", "--fail-on", "never")[1]
+    second = run("scan", str(example), "--format", "json", "--fail-on", "never")[1]
+    assert first == second
+    text1 = run("scan", str(example), "--fail-on", "never")[1]
+    assert text1 == run("scan", str(example), "--fail-on", "never")[1]
+
+
+def test_text_report_shows_chain_clause_and_citation(example: Path) -> None:
+    code, out, _ = run("scan", str(example), "--fail-on", "never")
+    assert code == 0
+    assert "ERROR" in out and "WARNING" in out
+    flat = " ".join(out.split())
+    assert (
+        "chain: data/summaries-distilled <-generated_by- acme/summarizer-1b <-trained_on- data/support-chats-gpt4"
+        in flat
+    )
+    assert "source: OpenAI Terms of Use" in flat
+    assert "data/helpdesk-human" in out
+    report = json.loads(run("scan", str(example), "--format", "json", "--fail-on", "never")[1])
+    counts = report["summary"]["findings"]
+    assert out.rstrip().splitlines()[-1] == (
+        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s) in 4 dataset(s); "
+        f"{report['summary']['files_scanned']} file(s) scanned"
+    )
+
+
+def test_scan_never_writes_into_the_data(example: Path) -> None:
+    def snapshot() -> dict[str, str]:
+        return {
+            str(p.relative_to(example)): hashlib.sha256(p.read_bytes()).hexdigest() + str(p.stat().st_mtime_ns)
+            for p in sorted(example.rglob("*"))
+            if p.is_file()
+        }
+
+    before = snapshot()
+    run("scan", str(example), "--format", "json")
+    assert snapshot() == before
+
+
+def test_output_file(example: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "report.json"
+    target.parent.mkdir()
+    code, out, _ = run("scan", str(example), "--format", "json", "--output", str(target), "--fail-on", "never")
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["schema_version"] == 1
+
+
+def test_broken_manifest_is_reported_with_line_and_exit_2(example: Path) -> None:
+    manifest = example / "tos-provenance.yaml"
+    manifest.write_text(manifest.read_text().replace("    kind: model\n", "    kind: model\n    trainedon: [x]\n", 1))
+    code, out, err = run("scan", str(example), "--format", "json")
+    assert code == 2
+    line = manifest.read_text().splitlines().index("    trainedon: [x]") + 1
+    assert f"{manifest}:{line}: unknown key 'trainedon'" in err
+    report = json.loads(out)
+    assert report["summary"]["partial"] is True
+    assert report["problems"] == [err.strip()]
+
+
+def test_missing_path_is_exit_2_with_a_clear_line(tmp_path: Path) -> None:
+    code, _, err = run("scan", str(tmp_path / "nope"))
+    assert code == 2
+    assert f"{tmp_path / 'nope'}: no such file or folder" in err
+
+
+def test_bad_use_file_is_exit_2_with_line(example: Path, tmp_path: Path) -> None:
+    use = tmp_path / "use.yaml"
+    use.write_text("activity: fine_tune\ndistribution: everywhere\n")
+    code, out, err = run("scan", str(example), "--use", str(use))
+    assert code == 2 and out == ""
+    assert err.startswith(f"{use}:2: distribution:")
+    assert "Traceback" not in err
+
+
+def test_card_with_broken_front_matter_is_a_problem_not_a_crash(example: Path) -> None:
+    card = example / "data" / "helpdesk-human" / "README.md"
+    card.write_text("---\nlicense: [unclosed\n---\n# Title\n")
+    code, _, err = run("scan", str(example), "--fail-on", "never")
+    assert code == 2
+    assert err.startswith(f"{card}:2: invalid YAML")
+
+
+def test_unknown_format_is_a_usage_error(example: Path) -> None:
+    code, _, err = run("scan", str(example), "--format", "yaml")
+    assert code == 2 and "unknown format 'yaml'" in err
+
+
+def test_baseline_waives_known_findings(example: Path, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    run("scan", str(example), "--format", "json", "--output", str(baseline), "--fail-on", "never")
+    code, out, _ = run("scan", str(example), "--format", "json", "--baseline", str(baseline))
+    assert code == 0
+    assert all(f["waived"] for f in json.loads(out)["findings"])
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    code, _, err = run("scan", str(example), "--baseline", str(bad))
+    assert code == 2 and "not a tos-check JSON report" in err
+
+
+def test_policies_commands_on_the_builtins() -> None:
+    code, out, _ = run("policies", "validate")
+    assert code == 0 and "valid" in out
+    code, out, _ = run("policies", "test")
+    assert code == 0, out
+    assert out.rstrip().splitlines()[-1].endswith(" 0 failed")
+    code, out, _ = run("policies", "list")
+    assert "openai-terms-of-use" in out and "llama-3.1-community-license" in out
+    code, out, _ = run("policies", "show", "openai-terms-of-use")
+    assert code == 0 and "version" in out
+    assert run("policies", "show", "no-such-policy")[0] == 2
+
+
+def test_policies_validate_reports_broken_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\nprovider: x\ntitle: t\nkind: licence\n")
+    code, _, err = run("policies", "validate", str(bad))
+    assert code == 2
+    assert f"{bad}:4: kind: 'licence' is not one of" in err
+
+
+@pytest.mark.parametrize("name", ["policy", "use", "manifest", "report"])
+def test_schema_command_prints_the_committed_schema(name: str) -> None:
+    code, out, _ = run("schema", name)
+    assert code == 0
+    assert json.loads(out) == load_schema(name)
+
+
+def test_resolve_json_contract() -> None:
+    code, out, _ = run("resolve", "gpt-4-0613", "gpt-oss-20b", "human", "--format", "json")
+    assert code == 0
+    gpt4, oss, human = json.loads(out)
+    assert set(gpt4) >= {"input", "provider", "family", "model", "open_weights", "confidence", "matched_by"}
+    assert (gpt4["provider"], gpt4["open_weights"]) == ("openai", False)
+    assert (oss["provider"], oss["open_weights"]) == ("openai", True)
+    assert human["provider"] is None and human["matched_by"] is None
