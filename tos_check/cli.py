@@ -259,6 +259,20 @@ def policies_test(paths: tuple[Path, ...], as_of: dt.date | None) -> None:
         sys.exit(EXIT_FINDINGS)
 
 
+@policies.command("overview")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE (docs/policies.md).")
+@reports_input_errors
+def policies_overview(output: Path | None) -> None:
+    """A Markdown table of every built-in policy: provider, document, versions, outputs, obligations, source."""
+    from tos_check.policy.overview import render_overview
+
+    text = render_overview(_load_policy_set([]))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 @cli.command()
 @click.argument("name", type=click.Choice(SCHEMA_NAMES))
 def schema(name: str) -> None:

@@ -45,7 +45,8 @@ def scan(
     statuses: list[ArtifactStatus] = []
     for dataset in graph.datasets():
         traces = graph.traces(dataset)
-        judged = [f for f in evaluator.evaluate(dataset, traces) if f.confidence >= options.min_confidence]
+        judged = evaluator.evaluate(dataset, traces, graph.ancestry(dataset))
+        judged = [f for f in judged if f.confidence >= options.min_confidence]
         findings.extend(judged)
         statuses.append(_status(dataset, judged, traces, evaluator))
     findings.sort(key=Finding.sort_key)

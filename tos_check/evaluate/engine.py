@@ -10,7 +10,7 @@ further than a clause reaches are reported as notices, so a reader sees what was
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,8 +23,8 @@ from tos_check.evaluate.finding import (
     finding_id,
 )
 from tos_check.identity.model import Identity, IdentityResolver
-from tos_check.lineage.graph import Trace
-from tos_check.lineage.model import Artifact, Evidence
+from tos_check.lineage.graph import Hop, Trace
+from tos_check.lineage.model import Artifact, Evidence, GeneratedBy
 from tos_check.policy.conditions import evaluate
 from tos_check.policy.load import PolicySet
 from tos_check.policy.model import Clause, Obligation, Policy, PolicyVersion, Severity
@@ -46,15 +46,54 @@ class Evaluator:
     as_of: dt.date
     used_as_of: bool = field(default=False, init=False)
 
-    def evaluate(self, subject: Artifact, traces: Iterable[Trace]) -> list[Finding]:
+    def evaluate(
+        self, subject: Artifact, traces: list[Trace], ancestry: Sequence[tuple[Artifact, tuple[Hop, ...]]] = ()
+    ) -> list[Finding]:
+        """Findings for one dataset: from the outputs that reached it, and from licences of the data it holds."""
         findings: dict[str, Finding] = {}
         for trace in traces:
             for finding in self.judge(trace, subject):
+                findings.setdefault(finding.id, finding)
+        for dataset, chain in ancestry:
+            for finding in self.judge_licences(subject, dataset, chain):
                 findings.setdefault(finding.id, finding)
         if subject.machine_generated is not None and not any(t.depth == 1 for t in traces):
             notice = self._unknown_generator(subject, subject.machine_generated)
             findings.setdefault(notice.id, notice)
         return list(findings.values())
+
+    def judge_licences(self, subject: Artifact, dataset: Artifact, chain: tuple[Hop, ...]) -> list[Finding]:
+        """A data licence (Alpaca's CC BY-NC, say) binds whoever uses the data, whoever generated it.
+
+        The version in force today applies: it is the licence under which the data is being used now.
+        """
+        out: list[Finding] = []
+        for policy in self.policies.covering_dataset((dataset.id, *dataset.names)):
+            evidence = Evidence(
+                kind="catalog" if dataset.external else "declared",
+                detail=f"{dataset.id} is distributed under {policy.title}",
+                location=dataset.location,
+                confidence=1.0,
+            )
+            generation = GeneratedBy(model=dataset.id, role="other", evidence=evidence)
+            trace = Trace(subject.id, generation, 1, chain)
+            identity = Identity(input=dataset.id, provider=policy.provider, confidence=1.0, matched_by="exact")
+            self.used_as_of = True
+            for version in (v for v in policy.versions if v.in_force(self.as_of)):
+                for finding in self._judge_version(trace, subject, identity, policy, version, "assumed_today"):
+                    out.append(
+                        finding.model_copy(
+                            update={
+                                "model": None,
+                                "model_family": None,
+                                "carried_by": policy.id,
+                                "by": None,
+                                "version_basis": "current_licence",
+                                "message": _licence_message(subject, dataset, policy, version, finding),
+                            }
+                        )
+                    )
+        return out
 
     def identity_of(self, trace: Trace) -> Identity:
         identity = self.resolver.resolve(trace.generation.model)
@@ -221,7 +260,7 @@ class Evaluator:
             model=trace.generation.model,
             model_family=identity.family,
             artifact=subject.id,
-            location=trace.chain[0].location,
+            location=trace.chain[0].location if trace.chain else trace.generation.evidence.location,
             evidence=[trace.generation.evidence],
             chain=[ChainHop(**h.model_dump()) for h in trace.chain],
             depth=trace.depth,
@@ -231,6 +270,7 @@ class Evaluator:
             generated=_when(trace),
             version_basis="assumed_today" if basis == "assumed_today" else "generation_date",
             undecided=undecided,
+            by=trace.generation.by,
         )
 
     def _obligation(self, obligation: Obligation, facts: dict[str, Any]) -> ObligationStatus | None:
@@ -399,3 +439,15 @@ def _message(
     if not_bound:
         parts.append("you did not generate this data and the clause binds only who did (contractual posture)")
     return "; ".join(parts)
+
+
+def _licence_message(subject: Artifact, dataset: Artifact, policy: Policy, version: PolicyVersion, finding: Finding) -> str:
+    via = "" if dataset.id == subject.id else f" (built from {dataset.id})"
+    clause = finding.clause.summary if finding.clause else ""
+    text = (
+        f"{subject.id}{via} is under {policy.title} ({version.version}), which passes its terms on to anyone "
+        f"who uses the data; {EFFECT_WORDS[finding.effect]} this use: {clause}"
+    )
+    if finding.undecided:
+        text += "; undecided: the declared use does not state " + ", ".join(finding.undecided)
+    return text

@@ -75,8 +75,12 @@ class Finding(_Out):
     message: str
     obligations: list[ObligationStatus] = []
     generated: str | None = Field(None, description="When the outputs were generated, as far as known.")
-    version_basis: Literal["generation_date", "assumed_today", "none"] = "none"
+    version_basis: Literal["generation_date", "assumed_today", "current_licence", "none"] = "none"
     undecided: list[str] = Field([], description="Declared-use fields the clause needed but the use left out.")
+    by: Literal["us", "third_party"] | None = Field(
+        None, description="Who called the model: us (we generated the data) or a third party (we received it)."
+    )
+    carried_by: str | None = Field(None, description="The data licence (policy id) that carried these terms to us.")
     waived: bool = False
 
     def sort_key(self) -> tuple[int, str, str, str, int, str]:

@@ -120,6 +120,27 @@ class LineageGraph:
         self._walk_dataset(dataset, 1, (), frozenset(), dataset.id, out)
         return out
 
+    def ancestry(self, dataset: Artifact) -> list[tuple[Artifact, tuple[Hop, ...]]]:
+        """The dataset and every dataset it was built from, with the `derived_from` hops that lead there.
+
+        A data licence follows the data itself, not the models trained on it, so only `derived_from` is followed.
+        """
+        out: list[tuple[Artifact, tuple[Hop, ...]]] = []
+        stack: list[tuple[Artifact, tuple[Hop, ...]]] = [(dataset, ())]
+        seen: set[str] = set()
+        while stack:
+            artifact, chain = stack.pop()
+            if artifact.id in seen or len(chain) > MAX_DEPTH:
+                continue
+            seen.add(artifact.id)
+            out.append((artifact, chain))
+            for edge in self.edges_from(artifact.id, "derived_from"):
+                upstream = self.find(edge.target, edge.target_paths)
+                if upstream is not None:
+                    hop = Hop(source=artifact.id, relation="derived_from", target=upstream.id, location=edge.location)
+                    stack.append((upstream, (*chain, hop)))
+        return sorted(out, key=lambda item: (len(item[1]), item[0].id))
+
     def _walk_dataset(
         self,
         artifact: Artifact,

@@ -36,6 +36,11 @@ class PolicySet:
     def covering(self, identity: Identity) -> list[Policy]:
         return [p.policy for p in self.policies if covers(p.policy, identity)]
 
+    def covering_dataset(self, names: tuple[str, ...]) -> list[Policy]:
+        """Data licences that govern a dataset known by any of `names` (case-insensitive)."""
+        wanted = {n.strip().lower() for n in names}
+        return [p.policy for p in self.policies if wanted & {d.lower() for d in p.policy.covers.datasets}]
+
 
 def covers(policy: Policy, identity: Identity) -> bool:
     """Open-weight releases are only covered when named: gpt-oss is not governed by OpenAI's API terms."""

@@ -201,12 +201,16 @@ class Coverage(_Strict):
     models: list[str] = []
     include_open_weights: bool = Field(False, description="Cover open-weight releases of the providers listed.")
     exclude_families: list[str] = Field([], description="Families the policy does not cover, e.g. gpt-oss.")
+    datasets: list[str] = Field(
+        [], description="For a data licence: the datasets (ids or names) it governs, and what is derived from them."
+    )
 
 
 class Generation(_Strict):
     """The generation a policy test case imagines: which model wrote the data, when, in what role."""
 
     model: str
+    dataset: str | None = Field(None, description="The dataset the data comes from (for data licences).")
     date: dt.date | None = None
     role: Role = "responses"
     by: Literal["us", "third_party"] = "third_party"

@@ -34,17 +34,20 @@ def run_case(loaded: LoadedPolicy, case: PolicyTest, resolver: IdentityResolver,
     generation = GeneratedBy(
         model=gen.model, role=gen.role, by=gen.by, date_from=gen.date, date_until=gen.date, evidence=evidence
     )
-    subject = Artifact(id=f"test:{case.name}", kind="dataset", location=where)
+    subject = Artifact(id=gen.dataset or f"test:{case.name}", kind="dataset", location=where)
     hop = Hop(source=subject.id, relation="generated_by", target=gen.model, location=where)
     trace = Trace(subject.id, generation, gen.depth, (hop,))
     evaluator = Evaluator(policies=PolicySet([loaded]), resolver=resolver, use=case.use, as_of=today)
     identity = resolver.resolve(gen.model)
-    findings = [f for f in evaluator.judge(trace, subject) if f.rule.startswith(policy.id + "/")]
+    judged = evaluator.evaluate(subject, [trace], [(subject, ())] if gen.dataset else [])
+    findings = [f for f in judged if f.rule.startswith(policy.id + "/")]
     failures = list(_compare(case, findings))
-    if case.expect.effect != "clear" and not evaluator.policies.covering(identity):
+    covered = bool(evaluator.policies.covering(identity))
+    if gen.dataset is not None:
+        covered = covered or bool(evaluator.policies.covering_dataset((gen.dataset,)))
+    if case.expect.effect != "clear" and not covered:
         failures.insert(
-            0,
-            f"model {gen.model!r} resolves to {identity.provider}/{identity.family}, which this policy does not cover",
+            0, f"neither model {gen.model!r} ({identity.provider}/{identity.family}) nor any dataset named is covered"
         )
     return CaseResult(policy.id, loaded.path, case.name, tuple(failures))
 
