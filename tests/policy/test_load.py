@@ -97,3 +97,18 @@ def test_coverage_excludes_open_weights_unless_named() -> None:
     assert not covers(policy, resolver.resolve("acme-open-7b"))
     assert not covers(policy, resolver.resolve("gpt-4"))
     assert not covers(policy, resolver.resolve("unknown-thing"))
+
+
+def test_coverage_by_licence_reaches_fine_tunes_by_others() -> None:
+    from tos_check.identity.model import Identity
+    from tos_check.policy.model import Policy
+
+    policy = load_policy_file(FIXTURES / "acme-terms.yaml")
+    licensed = Policy.model_validate(
+        {**policy.model_dump(by_alias=True), "covers": {"licenses": ["acme-license"], "exclude_families": ["odd"]}}
+    )
+    fine_tune = Identity(input="x", provider="other-lab", family="tuned", open_weights=True, license="acme-license")
+    assert covers(licensed, fine_tune)
+    assert not covers(licensed, fine_tune.model_copy(update={"license": "apache-2.0"}))
+    assert not covers(licensed, fine_tune.model_copy(update={"open_weights": False}))
+    assert not covers(licensed, fine_tune.model_copy(update={"family": "odd"}))

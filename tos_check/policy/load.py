@@ -49,6 +49,8 @@ def covers(policy: Policy, identity: Identity) -> bool:
         return False
     if identity.model is not None and identity.model in scope.models:
         return True
+    if identity.open_weights and identity.license is not None and identity.license in scope.licenses:
+        return True
     if identity.family is not None and identity.family in scope.families:
         return True
     if identity.provider in scope.providers:

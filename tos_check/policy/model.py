@@ -200,6 +200,11 @@ class Coverage(_Strict):
     families: list[str] = []
     models: list[str] = []
     include_open_weights: bool = Field(False, description="Cover open-weight releases of the providers listed.")
+    licenses: list[str] = Field(
+        [],
+        description="Open-weight releases published under this licence (the identity catalog's licence id), "
+        "whatever their maker: a Llama fine-tune by NVIDIA is still under the Llama licence.",
+    )
     exclude_families: list[str] = Field([], description="Families the policy does not cover, e.g. gpt-oss.")
     datasets: list[str] = Field(
         [], description="For a data licence: the datasets (ids or names) it governs, and what is derived from them."
