@@ -203,3 +203,18 @@ def test_resolve_json_contract() -> None:
     assert (gpt4["provider"], gpt4["open_weights"]) == ("openai", False)
     assert (oss["provider"], oss["open_weights"]) == ("openai", True)
     assert human["provider"] is None and human["matched_by"] is None
+
+
+def test_catalog_import_dpi_reports_bad_files_and_writes_the_rest(tmp_path: Path) -> None:
+    from tests.conftest import shared_path
+
+    dpi = shared_path("corpora", "dpi")
+    target = tmp_path / "dpi.yaml"
+    code, _, err = run("catalog", "import-dpi", str(dpi), "--output", str(target))
+    assert code == 2  # Dynosaur.json is 0 bytes upstream: the import is partial and says so
+    assert "Dynosaur.json:1: invalid JSON" in err
+    from tos_check.known_datasets.catalog import load_known_datasets
+
+    imported = load_known_datasets([target])
+    assert len(imported) > 100
+    assert imported.find("adversarial_qa") is not None

@@ -273,6 +273,28 @@ def policies_overview(output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
+@cli.group()
+def catalog() -> None:
+    """The known-datasets catalog: which public datasets hold which models' outputs."""
+
+
+@catalog.command("import-dpi")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the YAML here.")
+def catalog_import_dpi(path: Path, output: Path | None) -> None:
+    """Read a Data Provenance Initiative checkout (its data_summaries/) into the catalog's YAML format."""
+    from tos_check.known_datasets.dpi import dump_catalog, import_dpi
+
+    entries, problems = import_dpi(path)
+    text = dump_catalog(entries)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if problems:
+        _fail(problems)
+
+
 @cli.command()
 @click.argument("name", type=click.Choice(SCHEMA_NAMES))
 def schema(name: str) -> None:

@@ -14,7 +14,9 @@ from typing import Literal
 from tos_check.evaluate.engine import Evaluator
 from tos_check.evaluate.finding import EFFECT_RANK, Finding
 from tos_check.identity.model import IdentityResolver
-from tos_check.lineage.graph import LineageGraph, Trace
+from tos_check.known_datasets.catalog import builtin as known_datasets
+from tos_check.lineage.graph import Trace
+from tos_check.lineage.known import graph_with_known_datasets
 from tos_check.lineage.model import Artifact, SourceResult
 from tos_check.plugins import sources
 from tos_check.policy.load import PolicySet
@@ -39,7 +41,7 @@ def scan(
         for source in registered:
             if source.claims(file):
                 result.extend(source.read(file))
-    graph = LineageGraph.build(result)
+    graph = graph_with_known_datasets(result, known_datasets())
     evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
     findings: list[Finding] = []
     statuses: list[ArtifactStatus] = []

@@ -133,20 +133,21 @@ class Evaluator:
                 )
             ]
         out: list[Finding] = []
-        for policy in policies:
-            versions, basis = self.versions_for(policy, trace)
-            if not versions:
-                out.append(
-                    self._tool_notice(
-                        trace,
-                        identity,
-                        "no-version",
-                        f"no version of {policy.title} is known to be in force when "
-                        f"{trace.generation.model!r} generated this data",
-                        policy=policy,
-                    )
+        in_force = [(policy, *self.versions_for(policy, trace)) for policy in policies]
+        if not any(versions for _, versions, _ in in_force):
+            # A later document (say, business terms that replaced consumer terms) not existing yet is normal;
+            # it only matters when no covering document is known for that date at all.
+            titles = ", ".join(p.title for p in policies)
+            return [
+                self._tool_notice(
+                    trace,
+                    identity,
+                    "no-version",
+                    f"no version of {titles} is known to be in force when {trace.generation.model!r} "
+                    "generated this data; its terms were not checked",
                 )
-                continue
+            ]
+        for policy, versions, basis in in_force:
             for version in versions:
                 out.extend(self._judge_version(trace, subject, identity, policy, version, basis))
         return out
