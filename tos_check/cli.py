@@ -260,7 +260,9 @@ def policies_test(paths: tuple[Path, ...], as_of: dt.date | None) -> None:
 
 
 @policies.command("overview")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE (docs/policies.md).")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE (docs/policies.md)."
+)
 @reports_input_errors
 def policies_overview(output: Path | None) -> None:
     """A Markdown table of every built-in policy: provider, document, versions, outputs, obligations, source."""

@@ -86,7 +86,7 @@ def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], eva
     else:
         status = "clear"
     generators = set()
-    for trace in traces:
+    for trace, _ in evaluator.corroborated(traces):
         identity = evaluator.identity_of(trace)
         generators.add(
             Generator(

@@ -147,3 +147,17 @@ def test_finding_ids_are_stable_and_distinct() -> None:
     other = judge({"organization": {"monthly_active_users": 1}}, model="acme-large", date=dt.date(2025, 2, 1))
     assert first[0].id == other[0].id  # the date is not part of what the finding is about
     assert judge({"organization": {"monthly_active_users": 1}}, depth=2)[0].id != first[0].id
+
+
+def test_the_same_outputs_stated_twice_are_one_finding_with_both_evidences() -> None:
+    policies, _ = load_policies([FIXTURES])
+    evaluator = Evaluator(policies, StubResolver(), DeclaredUse(organization={"monthly_active_users": 1}), TODAY)
+    declared = trace(model="acme-large")
+    prose_evidence = Evidence(
+        kind="prose", detail="generated with Acme", location=Location(path="README.md", line=9), confidence=0.7
+    )
+    prose = Trace("data/sft", GeneratedBy(model="acme-large", evidence=prose_evidence), 1, declared.chain)
+    findings = evaluator.evaluate(SUBJECT, [prose, declared])
+    (finding,) = findings
+    assert [e.kind for e in finding.evidence] == ["declared", "prose"]
+    assert finding.version_basis == "generation_date"  # the declared statement, with its date, leads

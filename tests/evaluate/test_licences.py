@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from tests.stubs import StubResolver
 from tos_check.evaluate.engine import Evaluator
 from tos_check.lineage.graph import LineageGraph
 from tos_check.lineage.model import Artifact, Edge, Location, SourceResult
 from tos_check.policy.load import load_policies
 from tos_check.policy.testing import run_tests
 from tos_check.use import DeclaredUse
-from tests.stubs import StubResolver
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data-licences"
 HERE = Location(path="tos-provenance.yaml", line=3)

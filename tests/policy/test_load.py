@@ -112,3 +112,14 @@ def test_coverage_by_licence_reaches_fine_tunes_by_others() -> None:
     assert not covers(licensed, fine_tune.model_copy(update={"license": "apache-2.0"}))
     assert not covers(licensed, fine_tune.model_copy(update={"open_weights": False}))
     assert not covers(licensed, fine_tune.model_copy(update={"family": "odd"}))
+
+
+def test_committed_policy_overview_is_current() -> None:
+    from tos_check.plugins import policy_dirs
+    from tos_check.policy.overview import render_overview
+
+    policies, problems = load_policies(policy_dirs())
+    assert not problems
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "policies.md").read_text()
+    assert committed == render_overview(policies), "run `tos-check policies overview -o docs/policies.md`"
+    assert len(policies.policies) >= 25

@@ -51,8 +51,10 @@ class Evaluator:
     ) -> list[Finding]:
         """Findings for one dataset: from the outputs that reached it, and from licences of the data it holds."""
         findings: dict[str, Finding] = {}
-        for trace in traces:
+        for trace, corroboration in self.corroborated(traces):
             for finding in self.judge(trace, subject):
+                if corroboration:
+                    finding = finding.model_copy(update={"evidence": [*finding.evidence, *corroboration]})
                 findings.setdefault(finding.id, finding)
         for dataset, chain in ancestry:
             for finding in self.judge_licences(subject, dataset, chain):
@@ -61,6 +63,24 @@ class Evaluator:
             notice = self._unknown_generator(subject, subject.machine_generated)
             findings.setdefault(notice.id, notice)
         return list(findings.values())
+
+    def corroborated(self, traces: list[Trace]) -> list[tuple[Trace, list[Evidence]]]:
+        """Traces that state one fact (same model family, role and path) judged once, the others as evidence.
+
+        A manifest's `gpt-4-0613` (declared, with its date and who called it) and a card's "generated with
+        GPT-4" (prose) are the same outputs; the strongest statement leads and the others corroborate it.
+        """
+        groups: dict[tuple[object, ...], list[Trace]] = {}
+        for trace in traces:
+            identity = self.identity_of(trace)
+            who = (identity.provider, identity.family) if identity.known else (None, trace.generation.model.lower())
+            path = tuple((h.source, h.relation, h.target) for h in trace.chain[:-1])
+            groups.setdefault((trace.depth, trace.generation.role, who, path), []).append(trace)
+        out = []
+        for group in groups.values():
+            group.sort(key=_strength)
+            out.append((group[0], [t.generation.evidence for t in group[1:]]))
+        return out
 
     def judge_licences(self, subject: Artifact, dataset: Artifact, chain: tuple[Hop, ...]) -> list[Finding]:
         """A data licence (Alpaca's CC BY-NC, say) binds whoever uses the data, whoever generated it.
@@ -393,6 +413,19 @@ class Evaluator:
         )
 
 
+EVIDENCE_RANK = {"declared": 0, "metadata": 1, "record": 2, "catalog": 3, "prose": 4, "fingerprint": 5}
+
+
+def _strength(trace: Trace) -> tuple[int, float, bool, str]:
+    evidence = trace.generation.evidence
+    return (
+        EVIDENCE_RANK[evidence.kind],
+        -evidence.confidence,
+        trace.generation.date_from is None,
+        trace.generation.model,
+    )
+
+
 def _within_reach(clause: Clause, depth: int) -> bool:
     if clause.reach.kind == "direct":
         return depth <= 1
@@ -442,7 +475,9 @@ def _message(
     return "; ".join(parts)
 
 
-def _licence_message(subject: Artifact, dataset: Artifact, policy: Policy, version: PolicyVersion, finding: Finding) -> str:
+def _licence_message(
+    subject: Artifact, dataset: Artifact, policy: Policy, version: PolicyVersion, finding: Finding
+) -> str:
     via = "" if dataset.id == subject.id else f" (built from {dataset.id})"
     clause = finding.clause.summary if finding.clause else ""
     text = (

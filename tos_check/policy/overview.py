@@ -32,7 +32,7 @@ def _row(policy: Policy) -> str:
     versions = ", ".join(_version(v) for v in policy.versions)
     outputs = "<br>".join(_clause(c) for c in latest.clauses if c.effect != "obligation") or "no clause on outputs"
     duties = [c for c in latest.clauses if c.effect == "obligation"]
-    obligations = "<br>".join(_clause(c) for c in duties) or "–"
+    obligations = "<br>".join(_clause(c) for c in duties) or "none"
     cells = [
         policy.provider,
         f"{policy.title} (`{policy.id}`)",

@@ -108,13 +108,7 @@ def _artifacts_table(report: Report) -> Table:
     table.add_column("Status", no_wrap=True)
     table.add_column("Outputs of", ratio=3)
     for artifact in report.artifacts:
-        generators = (
-            ", ".join(
-                f"{g.model} ({g.provider or 'unknown'}{', depth ' + str(g.depth) if g.depth > 1 else ''})"
-                for g in artifact.generators
-            )
-            or "no model named in its metadata"
-        )
+        generators = ", ".join(_generator(g) for g in artifact.generators) or "no model named in its metadata"
         table.add_row(artifact.id, Text(artifact.status, style=STATUS_STYLE[artifact.status]), generators)
     return table
 
