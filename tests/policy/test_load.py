@@ -123,3 +123,29 @@ def test_committed_policy_overview_is_current() -> None:
     committed = (Path(__file__).resolve().parents[2] / "docs" / "policies.md").read_text()
     assert committed == render_overview(policies), "run `tos-check policies overview -o docs/policies.md`"
     assert len(policies.policies) >= 25
+
+
+def test_every_builtin_policy_has_cases_for_each_side() -> None:
+    from tos_check.plugins import policy_dirs
+
+    policies, _ = load_policies(policy_dirs())
+    thin = []
+    for loaded in policies.policies:
+        effects = [case.expect.effect for case in loaded.policy.tests]
+        if len(effects) < 3 or "clear" not in effects or all(e == "clear" for e in effects):
+            thin.append((loaded.policy.id, effects))
+    assert thin == []
+
+
+def test_every_clause_cites_a_section_and_a_retrieval_date() -> None:
+    from tos_check.plugins import policy_dirs
+
+    policies, _ = load_policies(policy_dirs())
+    for loaded in policies.policies:
+        for version in loaded.policy.versions:
+            for clause in version.clauses:
+                assert clause.citation.section.strip(), (loaded.policy.id, clause.id)
+    # Unverified clauses must be said so in the policy's notes, so a reader sees it without opening clauses.
+    for loaded in policies.policies:
+        if any(not c.verified for v in loaded.policy.versions for c in v.clauses):
+            assert loaded.policy.notes, f"{loaded.policy.id} has unverified clauses but no notes"
