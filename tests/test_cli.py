@@ -93,8 +93,8 @@ def test_text_report_shows_chain_clause_and_citation(example: Path) -> None:
     report = json.loads(run("scan", str(example), "--format", "json", "--fail-on", "never")[1])
     counts = report["summary"]["findings"]
     assert out.rstrip().splitlines()[-1] == (
-        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s) in 4 dataset(s); "
-        f"{report['summary']['files_scanned']} file(s) scanned"
+        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s) in 4 dataset(s), "
+        f"provenance known for 4; {report['summary']['files_scanned']} file(s) scanned"
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from tos_check.evaluate.engine import Evaluator
+from tos_check.evaluate.engine import Evaluator, provenance_known
 from tos_check.evaluate.finding import EFFECT_RANK, Finding
 from tos_check.identity.model import IdentityResolver
 from tos_check.known_datasets.catalog import builtin as known_datasets
@@ -45,8 +45,10 @@ def scan(
     evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
     findings: list[Finding] = []
     statuses: list[ArtifactStatus] = []
+    known = 0
     for dataset in graph.datasets():
         traces = graph.traces(dataset)
+        known += provenance_known(dataset, traces)
         judged = evaluator.evaluate(dataset, traces, graph.ancestry(dataset))
         judged = [f for f in judged if f.confidence >= options.min_confidence]
         findings.extend(judged)
@@ -66,6 +68,7 @@ def scan(
         artifacts=statuses,
         summary=Summary(
             artifacts=len(statuses),
+            known_provenance=known,
             records_scanned=result.records_scanned,
             findings=counts,
             files_scanned=len(walked.files),

@@ -62,6 +62,9 @@ class Evaluator:
         if subject.machine_generated is not None and not any(t.depth == 1 for t in traces):
             notice = self._unknown_generator(subject, subject.machine_generated)
             findings.setdefault(notice.id, notice)
+        if not provenance_known(subject, traces):
+            notice = self._unknown_provenance(subject)
+            findings.setdefault(notice.id, notice)
         return list(findings.values())
 
     def corroborated(self, traces: list[Trace]) -> list[tuple[Trace, list[Evidence]]]:
@@ -357,6 +360,30 @@ class Evaluator:
             "its terms could not be checked",
         )
 
+    def _unknown_provenance(self, subject: Artifact) -> Finding:
+        rule = "tos-check/unknown-provenance"
+        evidence = Evidence(
+            kind="metadata", detail=f"training data named: {subject.id}", location=subject.location, confidence=1.0
+        )
+        return Finding(
+            id=finding_id(rule, subject.id),
+            rule=rule,
+            policy=None,
+            clause=None,
+            effect="notice",
+            severity="note",
+            provider=None,
+            model=None,
+            artifact=subject.id,
+            location=subject.location,
+            evidence=[evidence],
+            chain=[],
+            depth=1,
+            confidence=1.0,
+            message=f"{subject.id} is used for training, but neither the scanned metadata nor the known-datasets "
+            "catalog says where it came from: whether models wrote it is unknown, so it is not counted as clear",
+        )
+
     def _tool_notice(
         self,
         trace: Trace,
@@ -424,6 +451,11 @@ def _strength(trace: Trace) -> tuple[int, float, bool, str]:
         trace.generation.date_from is None,
         trace.generation.model,
     )
+
+
+def provenance_known(subject: Artifact, traces: list[Trace]) -> bool:
+    """Known when scanned metadata describes the dataset, the catalog knows it, or some model is traced to it."""
+    return not subject.external or subject.catalogued or bool(traces)
 
 
 def _within_reach(clause: Clause, depth: int) -> bool:

@@ -104,10 +104,9 @@ class LineageGraph:
         return None
 
     def datasets(self) -> list[Artifact]:
-        """The data being checked: every dataset the scanned metadata describes (not merely mentions)."""
-        return sorted(
-            (a for a in self.artifacts.values() if a.kind == "dataset" and not a.external), key=lambda a: a.id
-        )
+        """The data being checked: every dataset the scanned metadata describes, or a training config uses."""
+        chosen = (a for a in self.artifacts.values() if a.kind == "dataset" and (not a.external or a.in_use))
+        return sorted(chosen, key=lambda a: a.id)
 
     def edges_from(self, artifact_id: str, relation: str) -> Iterator[Edge]:
         return (e for e in self.edges if e.relation == relation and self._resolve_id(e.source) == artifact_id)
@@ -208,5 +207,7 @@ def _merge(old: Artifact, new: Artifact) -> Artifact:
             "generated_by": tuple(dict.fromkeys((*keep.generated_by, *other.generated_by))),
             "machine_generated": keep.machine_generated or other.machine_generated,
             "external": keep.external and other.external,
+            "in_use": keep.in_use or other.in_use,
+            "catalogued": keep.catalogued or other.catalogued,
         }
     )

@@ -64,6 +64,7 @@ def _describe(artifact: Artifact, entry: KnownDataset, catalog: KnownDatasets) -
         location=where,
         generated_by=tuple(generations),
         external=True,
+        catalogued=True,
     )
     edges = [
         Edge(relation="derived_from", source=artifact.id, target=upstream, location=where)

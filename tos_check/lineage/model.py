@@ -67,6 +67,10 @@ class Artifact(_Frozen):
         None, description="Metadata says models wrote it (e.g. annotations_creators: machine-generated)."
     )
     external: bool = Field(False, description="Only referenced, never described, by the scanned metadata.")
+    in_use: bool = Field(
+        False, description="Named as training data by a scanned training config: judged even if nothing describes it."
+    )
+    catalogued: bool = Field(False, description="Described by the known-datasets catalog.")
 
 
 class Edge(_Frozen):

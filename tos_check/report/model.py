@@ -30,6 +30,7 @@ class FindingCounts(_Out):
 
 class Summary(_Out):
     artifacts: int
+    known_provenance: int = Field(0, description="Datasets whose origin the metadata or the catalog explains.")
     records_scanned: int
     findings: FindingCounts
     files_scanned: int = 0

@@ -122,7 +122,8 @@ def _summary_line(report: Report) -> Text:
     counts = report.summary.findings
     line = (
         f"{counts.error} error(s), {counts.warning} warning(s), {counts.note} note(s) in "
-        f"{report.summary.artifacts} dataset(s); {report.summary.files_scanned} file(s) scanned"
+        f"{report.summary.artifacts} dataset(s), provenance known for {report.summary.known_provenance}; "
+        f"{report.summary.files_scanned} file(s) scanned"
     )
     if report.summary.partial:
         line += f"; PARTIAL: {len(report.problems)} problem(s) reading input"
