@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from tests.stubs import StubResolver
 from tos_check.evaluate.engine import Evaluator, provenance_known
 from tos_check.known_datasets.catalog import builtin
 from tos_check.lineage.known import graph_with_known_datasets
 from tos_check.lineage.model import Artifact, Location, SourceResult
 from tos_check.policy.load import load_policies
 from tos_check.use import DeclaredUse
-from tests.stubs import StubResolver
 
 CONFIG = Location(path="train.yaml", line=12)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "policies"
