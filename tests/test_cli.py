@@ -222,3 +222,12 @@ def test_catalog_import_dpi_reports_bad_files_and_writes_the_rest(tmp_path: Path
     imported = load_known_datasets([target])
     assert len(imported) > 100
     assert imported.find("adversarial_qa") is not None
+
+
+def test_plugins_lists_builtins_with_what_they_add() -> None:
+    code, out, _ = run("plugins")
+    assert code == 0
+    rows = {line.split("\t")[0]: line.split("\t")[1:] for line in out.splitlines()}
+    assert rows["tos_check.sources.manifest"] == ["built-in", "sources: manifest"]
+    assert rows["tos_check.detect.prose"] == ["built-in", "detectors: prose"]
+    assert rows["tos_check.report.json_report"] == ["built-in", "reporters: json"]

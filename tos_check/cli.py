@@ -306,11 +306,12 @@ def schema(name: str) -> None:
 
 @cli.command("plugins")
 def plugins_command() -> None:
-    """List the loaded plugins, built-in and external."""
-    pm = plugin_manager()
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0]):
-        origin = getattr(plugin, "__name__", type(plugin).__name__)
-        click.echo(f"{name}\t{origin}")
+    """List the loaded plugins, built-in and external, and what each adds."""
+    from tos_check.plugins import describe
+
+    for info in describe():
+        origin = "built-in" if info.builtin else "external"
+        click.echo(f"{info.name}\t{origin}\t{'; '.join(info.provides) or '-'}")
 
 
 def main() -> None:

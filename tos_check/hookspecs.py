@@ -13,6 +13,7 @@ import click
 import pluggy
 
 if TYPE_CHECKING:
+    from tos_check.detect.interface import Detector
     from tos_check.report.interface import Reporter
     from tos_check.sources.interface import Source
 
@@ -23,6 +24,11 @@ hookimpl = pluggy.HookimplMarker("tos_check")
 @hookspec
 def register_sources(register: Callable[[Source], None]) -> None:
     """Register metadata sources: each claims files by name and reads artifacts, edges and evidence from them."""
+
+
+@hookspec
+def register_detectors(register: Callable[[Detector], None]) -> None:
+    """Register detectors: readers of free text (a card's prose) that find statements of model generation."""
 
 
 @hookspec

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import importlib
 import os
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from tos_check import hookspecs
 
 if TYPE_CHECKING:
+    from tos_check.detect.interface import Detector
     from tos_check.report.interface import Reporter
     from tos_check.sources.interface import Source
 
 ENTRY_POINT_GROUP = "tos_check"
 DEFAULT_PLUGINS = (
     "tos_check.policy.builtin",
+    "tos_check.detect.prose",
     "tos_check.sources.manifest",
     "tos_check.sources.cards",
     "tos_check.report.text",
@@ -45,6 +48,12 @@ def sources() -> list[Source]:
     return found
 
 
+def detectors() -> list[Detector]:
+    found: list[Detector] = []
+    plugin_manager().hook.register_detectors(register=found.append)
+    return found
+
+
 def reporters() -> dict[str, Reporter]:
     found: list[Reporter] = []
     plugin_manager().hook.register_reporters(register=found.append)
@@ -55,3 +64,36 @@ def policy_dirs() -> list[Path]:
     found: list[Path] = []
     plugin_manager().hook.register_policy_dirs(register=found.append)
     return found
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    builtin: bool
+    provides: tuple[str, ...]
+    """What it registers, as `sources: manifest`, `reporters: json` ..."""
+
+
+def describe() -> list[PluginInfo]:
+    """Each loaded plugin with what it registers, by calling its own hook implementations."""
+    out = []
+    for name, plugin in plugin_manager().list_name_plugin():
+        provides = []
+        for hook, label in HOOK_LABELS:
+            implementation = getattr(plugin, hook, None)
+            if implementation is None:
+                continue
+            found: list[Any] = []
+            implementation(register=found.append)
+            names = sorted(str(getattr(item, "name", item)) for item in found)
+            provides.append(f"{label}: {', '.join(names)}")
+        out.append(PluginInfo(name, name in DEFAULT_PLUGINS, tuple(provides)))
+    return sorted(out, key=lambda info: (not info.builtin, info.name))
+
+
+HOOK_LABELS = (
+    ("register_sources", "sources"),
+    ("register_detectors", "detectors"),
+    ("register_reporters", "reporters"),
+    ("register_policy_dirs", "policy folders"),
+)

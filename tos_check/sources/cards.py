@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from tos_check.detect.prose import MentionFinder, ProseFinding, find_generations, front_matter_end
+from tos_check.detect.prose import MentionFinder, ProseFinding, front_matter_end
 from tos_check.hookspecs import hookimpl
 from tos_check.identity.model import Identity, IdentityResolver
 from tos_check.identity.resolver import Resolver
 from tos_check.lineage.model import Artifact, ArtifactKind, Edge, Evidence, GeneratedBy, Location, SourceResult
 from tos_check.loader import MAX_METADATA_BYTES, Document, parse_yaml, read_text
+from tos_check.plugins import detectors
 from tos_check.problems import InputError, Problem
 from tos_check.sources.interface import Source
 from tos_check.walk import ScanFile
@@ -119,7 +120,8 @@ class CardSource:
         if front.opened and not front.problems and not _is_readme(file.path) and not front.data.keys() & CARD_KEYS:
             return SourceResult()
         card = _Card(file, front, self._kind(file, front.data))
-        result = card.lineage(find_generations(text, 0, self.resolver), self.resolver)
+        prose = [finding for detector in detectors() for finding in detector.find(text, 0, self.resolver)]
+        result = card.lineage(prose, self.resolver)
         result.problems.extend([*problems, *front.problems])
         return result
 
