@@ -161,3 +161,8 @@ def test_the_same_outputs_stated_twice_are_one_finding_with_both_evidences() -> 
     (finding,) = findings
     assert [e.kind for e in finding.evidence] == ["declared", "prose"]
     assert finding.version_basis == "generation_date"  # the declared statement, with its date, leads
+
+
+def test_unresolved_model_notice_keeps_the_evidence_confidence() -> None:
+    (notice,) = judge(model="who-knows")
+    assert notice.confidence == 1.0  # a filter on confidence must not hide what could not be checked

@@ -14,14 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tos_check.evaluate.finding import (
-    ChainHop,
-    ClauseRef,
-    Finding,
-    ObligationStatus,
-    PolicyRef,
-    finding_id,
-)
+from tos_check.evaluate.finding import ChainHop, ClauseRef, Finding, ObligationStatus, PolicyRef, finding_id
+from tos_check.evaluate.messages import clause_message, licence_message
+from tos_check.evaluate.notices import beyond_reach, trace_notice, unknown_generator, unknown_provenance
 from tos_check.identity.model import Identity, IdentityResolver
 from tos_check.lineage.graph import Hop, Trace
 from tos_check.lineage.model import Artifact, Evidence, GeneratedBy
@@ -60,10 +55,10 @@ class Evaluator:
             for finding in self.judge_licences(subject, dataset, chain):
                 findings.setdefault(finding.id, finding)
         if subject.machine_generated is not None and not any(t.depth == 1 for t in traces):
-            notice = self._unknown_generator(subject, subject.machine_generated)
+            notice = unknown_generator(subject, subject.machine_generated)
             findings.setdefault(notice.id, notice)
         if not provenance_known(subject, traces):
-            notice = self._unknown_provenance(subject)
+            notice = unknown_provenance(subject)
             findings.setdefault(notice.id, notice)
         return list(findings.values())
 
@@ -112,7 +107,7 @@ class Evaluator:
                                 "carried_by": policy.id,
                                 "by": None,
                                 "version_basis": "current_licence",
-                                "message": _licence_message(subject, dataset, policy, version, finding),
+                                "message": licence_message(subject, dataset, policy, version, finding),
                             }
                         )
                     )
@@ -134,7 +129,7 @@ class Evaluator:
             if trace.generator is not None:
                 return []  # an intermediate model of ours: the traces through it carry the findings
             return [
-                self._tool_notice(
+                trace_notice(
                     trace,
                     identity,
                     "unresolved-model",
@@ -147,7 +142,7 @@ class Evaluator:
             if identity.open_weights and (identity.license or "").lower() in PERMISSIVE_LICENSES:
                 return []
             return [
-                self._tool_notice(
+                trace_notice(
                     trace,
                     identity,
                     "no-policy",
@@ -162,7 +157,7 @@ class Evaluator:
             # it only matters when no covering document is known for that date at all.
             titles = ", ".join(p.title for p in policies)
             return [
-                self._tool_notice(
+                trace_notice(
                     trace,
                     identity,
                     "no-version",
@@ -223,7 +218,7 @@ class Evaluator:
                 continue
             if not _within_reach(clause, trace.depth):
                 if clause.effect != "notice":
-                    out.append(self._beyond_reach(trace, subject, identity, policy, version, clause, basis))
+                    out.append(beyond_reach(trace, subject, identity, policy, version, clause, basis))
                 continue
             out.append(
                 self._finding(trace, subject, identity, policy, version, clause, basis, sorted(outcome.missing), facts)
@@ -257,7 +252,7 @@ class Evaluator:
         if undecided:
             confidence *= UNDECIDED_DISCOUNT
         rule = f"{policy.id}/{clause.id}"
-        message = _message(
+        message = clause_message(
             trace, subject, identity, policy, version, clause, basis, undecided, obligations, not_bound, self.as_of
         )
         return Finding(
@@ -291,7 +286,7 @@ class Evaluator:
             confidence=round(confidence, 2),
             message=message,
             obligations=obligations,
-            generated=_when(trace),
+            generated=trace.period(),
             version_basis="assumed_today" if basis == "assumed_today" else "generation_date",
             undecided=undecided,
             by=trace.generation.by,
@@ -320,125 +315,6 @@ class Evaluator:
             detail=detail,
         )
 
-    def _beyond_reach(
-        self,
-        trace: Trace,
-        subject: Artifact,
-        identity: Identity,
-        policy: Policy,
-        version: PolicyVersion,
-        clause: Clause,
-        basis: str,
-    ) -> Finding:
-        reach = "direct use only" if clause.reach.kind == "direct" else f"{clause.reach.depth} hop(s)"
-        text = (
-            f"outputs of {trace.generation.model} reach {subject.id} through {trace.depth - 1} intermediate "
-            f"model(s); {policy.title} ({version.version}) {clause.id} reaches {reach}, so it is not applied here"
-        )
-        return self._tool_notice(
-            trace, identity, "beyond-reach", text, policy=policy, version=version, clause=clause, basis=basis
-        )
-
-    def _unknown_generator(self, subject: Artifact, evidence: Evidence) -> Finding:
-        rule = "tos-check/unknown-generator"
-        return Finding(
-            id=finding_id(rule, subject.id),
-            rule=rule,
-            policy=None,
-            clause=None,
-            effect="notice",
-            severity="note",
-            provider=None,
-            model=None,
-            artifact=subject.id,
-            location=evidence.location,
-            evidence=[evidence],
-            chain=[],
-            depth=1,
-            confidence=evidence.confidence,
-            message=f"{subject.id} is described as machine-generated but no metadata names the model; "
-            "its terms could not be checked",
-        )
-
-    def _unknown_provenance(self, subject: Artifact) -> Finding:
-        rule = "tos-check/unknown-provenance"
-        evidence = Evidence(
-            kind="metadata", detail=f"training data named: {subject.id}", location=subject.location, confidence=1.0
-        )
-        return Finding(
-            id=finding_id(rule, subject.id),
-            rule=rule,
-            policy=None,
-            clause=None,
-            effect="notice",
-            severity="note",
-            provider=None,
-            model=None,
-            artifact=subject.id,
-            location=subject.location,
-            evidence=[evidence],
-            chain=[],
-            depth=1,
-            confidence=1.0,
-            message=f"{subject.id} is used for training, but neither the scanned metadata nor the known-datasets "
-            "catalog says where it came from: whether models wrote it is unknown, so it is not counted as clear",
-        )
-
-    def _tool_notice(
-        self,
-        trace: Trace,
-        identity: Identity,
-        check: str,
-        text: str,
-        policy: Policy | None = None,
-        version: PolicyVersion | None = None,
-        clause: Clause | None = None,
-        basis: str = "none",
-    ) -> Finding:
-        rule = f"tos-check/{check}"
-        return Finding(
-            id=finding_id(
-                rule,
-                trace.subject,
-                trace.generation.model,
-                policy.id if policy else "",
-                version.version if version else "",
-                clause.id if clause else "",
-                [str(h) for h in trace.chain],
-            ),
-            rule=rule,
-            policy=PolicyRef(
-                id=policy.id,
-                version=version.version,
-                effective_from=version.effective_from,
-                source_url=version.url or policy.document_url,
-                title=policy.title,
-            )
-            if policy and version
-            else None,
-            clause=ClauseRef(
-                id=clause.id, summary=clause.summary, section=clause.citation.section, verified=clause.verified
-            )
-            if clause
-            else None,
-            effect="notice",
-            severity="note",
-            provider=identity.provider,
-            model=trace.generation.model,
-            model_family=identity.family,
-            artifact=trace.subject,
-            location=trace.chain[0].location,
-            evidence=[trace.generation.evidence],
-            chain=[ChainHop(**h.model_dump()) for h in trace.chain],
-            depth=trace.depth,
-            confidence=round(trace.generation.evidence.confidence * max(identity.confidence, 0.0), 2),
-            message=text,
-            generated=_when(trace),
-            version_basis="assumed_today"
-            if basis == "assumed_today"
-            else ("generation_date" if basis != "none" else "none"),
-        )
-
 
 EVIDENCE_RANK = {"declared": 0, "metadata": 1, "record": 2, "catalog": 3, "prose": 4, "fingerprint": 5}
 
@@ -462,60 +338,3 @@ def _within_reach(clause: Clause, depth: int) -> bool:
     if clause.reach.kind == "direct":
         return depth <= 1
     return clause.reach.depth is None or depth <= clause.reach.depth
-
-
-def _when(trace: Trace) -> str | None:
-    start, end = trace.generation.date_from, trace.generation.date_until
-    if start is None:
-        return None
-    return start.isoformat() if end in (None, start) else f"{start.isoformat()}/{end.isoformat()}"
-
-
-EFFECT_WORDS = {"prohibited": "prohibits", "obligation": "allows with obligations", "notice": "notes"}
-
-
-def _message(
-    trace: Trace,
-    subject: Artifact,
-    identity: Identity,
-    policy: Policy,
-    version: PolicyVersion,
-    clause: Clause,
-    basis: str,
-    undecided: list[str],
-    obligations: list[ObligationStatus],
-    not_bound: bool,
-    as_of: dt.date,
-) -> str:
-    who = f"{identity.provider}/{identity.family}"
-    how = "directly" if trace.depth == 1 else f"through {trace.depth - 1} intermediate model(s)"
-    parts = [
-        f"{subject.id} holds {trace.generation.role} generated by {trace.generation.model} ({who}) {how}; "
-        f"{policy.title} ({version.version}) {EFFECT_WORDS[clause.effect]} this use: {clause.summary}"
-    ]
-    unmet = [o for o in obligations if o.status == "unmet"]
-    if unmet:
-        parts.append("unmet: " + "; ".join(f"{o.summary} ({o.detail})" for o in unmet))
-    if undecided:
-        parts.append("undecided: the declared use does not state " + ", ".join(undecided))
-    if basis == "assumed_today":
-        parts.append(f"generation date unknown: assumed the version in force on {as_of.isoformat()}")
-    if not clause.verified:
-        parts.append("the clause text was not verified against the document")
-    if not_bound:
-        parts.append("you did not generate this data and the clause binds only who did (contractual posture)")
-    return "; ".join(parts)
-
-
-def _licence_message(
-    subject: Artifact, dataset: Artifact, policy: Policy, version: PolicyVersion, finding: Finding
-) -> str:
-    via = "" if dataset.id == subject.id else f" (built from {dataset.id})"
-    clause = finding.clause.summary if finding.clause else ""
-    text = (
-        f"{subject.id}{via} is under {policy.title} ({version.version}), which passes its terms on to anyone "
-        f"who uses the data; {EFFECT_WORDS[finding.effect]} this use: {clause}"
-    )
-    if finding.undecided:
-        text += "; undecided: the declared use does not state " + ", ".join(finding.undecided)
-    return text

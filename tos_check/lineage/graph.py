@@ -42,6 +42,13 @@ class Trace:
     generator: Artifact | None = None
     """The generating model's own node, when the scanned metadata describes it."""
 
+    def period(self) -> str | None:
+        """When the outputs were generated, as an ISO date or interval; None when no source says."""
+        start, end = self.generation.date_from, self.generation.date_until
+        if start is None:
+            return None
+        return start.isoformat() if end in (None, start) else f"{start.isoformat()}/{end.isoformat()}"
+
 
 def _key(text: str) -> str:
     return text.strip().strip("/").lower()

@@ -1,0 +1,131 @@
+"""The tool's own notices: what it could not check, said as findings so nothing is silently clear.
+
+Rules are `tos-check/<check>`; every notice is a `note` that names what is missing (a model nobody can
+resolve, a provider no policy covers, a chain longer than a clause reaches, data with no known origin).
+"""
+
+from __future__ import annotations
+
+from tos_check.evaluate.finding import ChainHop, ClauseRef, Finding, PolicyRef, finding_id
+from tos_check.identity.model import Identity
+from tos_check.lineage.graph import Trace
+from tos_check.lineage.model import Artifact, Evidence
+from tos_check.policy.model import Clause, Policy, PolicyVersion
+
+
+def trace_notice(
+    trace: Trace,
+    identity: Identity,
+    check: str,
+    text: str,
+    policy: Policy | None = None,
+    version: PolicyVersion | None = None,
+    clause: Clause | None = None,
+    basis: str = "none",
+) -> Finding:
+    """A notice about one model's outputs reaching a dataset."""
+    rule = f"tos-check/{check}"
+    return Finding(
+        id=finding_id(
+            rule,
+            trace.subject,
+            trace.generation.model,
+            policy.id if policy else "",
+            version.version if version else "",
+            clause.id if clause else "",
+            [str(h) for h in trace.chain],
+        ),
+        rule=rule,
+        policy=PolicyRef(
+            id=policy.id,
+            version=version.version,
+            effective_from=version.effective_from,
+            source_url=version.url or policy.document_url,
+            title=policy.title,
+        )
+        if policy and version
+        else None,
+        clause=ClauseRef(
+            id=clause.id, summary=clause.summary, section=clause.citation.section, verified=clause.verified
+        )
+        if clause
+        else None,
+        effect="notice",
+        severity="note",
+        provider=identity.provider,
+        model=trace.generation.model,
+        model_family=identity.family,
+        artifact=trace.subject,
+        location=trace.chain[0].location,
+        evidence=[trace.generation.evidence],
+        chain=[ChainHop(**h.model_dump()) for h in trace.chain],
+        depth=trace.depth,
+        # How sure we are that these outputs are there; an unresolved name must not lower it to nothing.
+        confidence=round(trace.generation.evidence.confidence * (identity.confidence if identity.known else 1.0), 2),
+        message=text,
+        generated=trace.period(),
+        version_basis="assumed_today"
+        if basis == "assumed_today"
+        else ("none" if basis == "none" else "generation_date"),
+        by=trace.generation.by,
+    )
+
+
+def beyond_reach(
+    trace: Trace,
+    subject: Artifact,
+    identity: Identity,
+    policy: Policy,
+    version: PolicyVersion,
+    clause: Clause,
+    basis: str,
+) -> Finding:
+    reach = "direct use only" if clause.reach.kind == "direct" else f"{clause.reach.depth} hop(s)"
+    text = (
+        f"outputs of {trace.generation.model} reach {subject.id} through {trace.depth - 1} intermediate "
+        f"model(s); {policy.title} ({version.version}) {clause.id} reaches {reach}, so it is not applied here"
+    )
+    return trace_notice(
+        trace, identity, "beyond-reach", text, policy=policy, version=version, clause=clause, basis=basis
+    )
+
+
+def dataset_notice(subject: Artifact, check: str, evidence: Evidence, message: str) -> Finding:
+    """A notice about a dataset as a whole (its origin), not about one model's outputs in it."""
+    rule = f"tos-check/{check}"
+    return Finding(
+        id=finding_id(rule, subject.id),
+        rule=rule,
+        policy=None,
+        clause=None,
+        effect="notice",
+        severity="note",
+        provider=None,
+        model=None,
+        artifact=subject.id,
+        location=evidence.location,
+        evidence=[evidence],
+        chain=[],
+        depth=1,
+        confidence=evidence.confidence,
+        message=message,
+    )
+
+
+def unknown_generator(subject: Artifact, evidence: Evidence) -> Finding:
+    message = (
+        f"{subject.id} is described as machine-generated but no metadata names the model; "
+        "its terms could not be checked"
+    )
+    return dataset_notice(subject, "unknown-generator", evidence, message)
+
+
+def unknown_provenance(subject: Artifact) -> Finding:
+    evidence = Evidence(
+        kind="metadata", detail=f"training data named: {subject.id}", location=subject.location, confidence=1.0
+    )
+    message = (
+        f"{subject.id} is used for training, but neither the scanned metadata nor the known-datasets catalog "
+        "says where it came from: whether models wrote it is unknown, so it is not counted as clear"
+    )
+    return dataset_notice(subject, "unknown-provenance", evidence, message)
