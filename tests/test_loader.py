@@ -118,3 +118,31 @@ def test_unreadable_file_is_a_problem(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(InputError) as err:
         read_text(path, "locked.yaml")
     assert str(err.value.problems[0]) == "locked.yaml: permission denied: cannot read the file"
+
+
+@pytest.mark.parametrize("depth", [100, 5000])
+def test_deep_nesting_is_a_problem_not_a_crash(depth: int) -> None:
+    with pytest.raises(InputError) as err:
+        parse_yaml("a: " + "[" * depth + "]" * depth + "\n", "deep.yaml")
+    assert "levels deep" in err.value.problems[0].message
+    with pytest.raises(InputError) as err:
+        parse_json("[" * depth + "]" * depth, "deep.json")
+    assert "levels deep" in err.value.problems[0].message
+
+
+def test_deeply_nested_policy_condition_is_one_clear_problem(tmp_path: Path) -> None:
+    from tos_check.policy.load import load_policy_file
+
+    condition = "{field: commercial, equals: true}"
+    for _ in range(80):
+        condition = "{not: " + condition + "}"
+    fixture = Path(__file__).resolve().parent / "fixtures" / "policies" / "acme-terms.yaml"
+    text = fixture.read_text().replace(
+        "when: {field: organization.monthly_active_users, gt: 100000000}", f"when: {condition}"
+    )
+    path = tmp_path / "deep.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_policy_file(path)
+    assert len(err.value.problems) == 1
+    assert "levels deep" in err.value.problems[0].message

@@ -24,6 +24,9 @@ MAX_METADATA_BYTES = 64 * 1024 * 1024
 MAX_NODES = 2_000_000
 """Upper bound on YAML nodes after alias expansion; a "billion laughs" document stops here."""
 
+MAX_DEPTH = 64
+"""Deepest nesting read. Real metadata is a few levels deep; a hostile file must not exhaust the stack."""
+
 Loc = tuple[str | int, ...]
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML has it (several times faster); both compose the same nodes, with marks."""
@@ -107,6 +110,8 @@ def parse_yaml(text: str, path: str) -> Document:
         raise InputError([Problem(path, line, f"invalid YAML: {exc.problem or exc.context}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(path, None, f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise InputError([Problem(path, None, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")]) from None
     finally:
         loader.dispose()
     if node is None:
@@ -122,7 +127,9 @@ def parse_json(text: str, path: str) -> Document:
     except json.JSONDecodeError as exc:
         raise InputError([Problem(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]) from None
     except RecursionError:
-        raise InputError([Problem(path, None, "invalid JSON: nested too deeply")]) from None
+        raise InputError([Problem(path, None, f"invalid JSON: nested more than {MAX_DEPTH} levels deep")]) from None
+    if _too_deep(data):
+        raise InputError([Problem(path, None, f"invalid JSON: nested more than {MAX_DEPTH} levels deep")])
     return Document(path, data, None, lambda: _json_lines(text, path))
 
 
@@ -133,6 +140,20 @@ def load_document(path: Path, display: str | None = None) -> Document:
     if path.suffix.lower() == ".json":
         return parse_json(text, name)
     return parse_yaml(text, name)
+
+
+def _too_deep(data: Any) -> bool:
+    """Iterative, so that checking depth cannot itself run out of stack."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False
 
 
 def _json_lines(text: str, path: str) -> dict[Loc, int]:
@@ -159,6 +180,8 @@ class _YamlBuilder:
         if self.nodes > MAX_NODES:
             raise self.fail(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
         self.lines.setdefault(loc, node.start_mark.line + 1)
+        if len(loc) > MAX_DEPTH:
+            raise self.fail(node, f"nested more than {MAX_DEPTH} levels deep")
         if id(node) in self.active:
             raise self.fail(node, "recursive alias: a node contains itself")
         if isinstance(node, yaml.ScalarNode):
