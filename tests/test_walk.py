@@ -47,3 +47,10 @@ def test_display_keeps_the_path_as_given(tmp_path: Path, monkeypatch) -> None:  
     result = walk([Path("./proj/")])
     assert [f.display for f in result.files] == ["proj/data/README.md"]
     assert result.files[0].folder == "proj/data"
+
+
+def test_special_files_are_reported_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.jsonl")  # reading it would block the scan forever
+    result = walk([tmp_path])
+    assert result.files == []
+    assert [p.message for p in result.problems] == ["not a regular file (a pipe, socket or device); skipped"]

@@ -113,4 +113,6 @@ def _walk_dir(
                 yield ScanFile(Path(entry.path), child, posixpath.relpath(child, display))
             elif entry.is_symlink():
                 problems.append(Problem(child, None, "broken symlink or symlink loop; skipped"))
+            else:
+                problems.append(Problem(child, None, "not a regular file (a pipe, socket or device); skipped"))
         stack.extend(reversed(subfolders))
