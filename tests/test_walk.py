@@ -54,3 +54,5 @@ def test_special_files_are_reported_not_read(tmp_path: Path) -> None:
     result = walk([tmp_path])
     assert result.files == []
     assert [p.message for p in result.problems] == ["not a regular file (a pipe, socket or device); skipped"]
+    given = walk([tmp_path / "pipe.jsonl"])
+    assert given.files == [] and len(given.problems) == 1

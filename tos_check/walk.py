@@ -54,6 +54,8 @@ def walk(paths: list[Path]) -> Walk:
             continue
         if stat.S_ISDIR(info.st_mode):
             files.extend(_walk_dir(root, display, problems, seen_files))
+        elif not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(display, None, "not a regular file (a pipe, socket or device); skipped"))
         elif (info.st_dev, info.st_ino) not in seen_files:
             seen_files.add((info.st_dev, info.st_ino))
             files.append(ScanFile(root, display, root.name))
