@@ -146,3 +146,12 @@ def test_deeply_nested_policy_condition_is_one_clear_problem(tmp_path: Path) -> 
         load_policy_file(path)
     assert len(err.value.problems) == 1
     assert "levels deep" in err.value.problems[0].message
+
+
+def test_repeated_keys_can_let_the_last_win_and_are_listed() -> None:
+    text = "a: 1\nb:\n  x: 1\nb:\n  y: 2\n"
+    doc = parse_yaml(text, "cfg.yaml", repeated_keys="last")
+    assert doc.data == {"a": 1, "b": {"y": 2}}
+    assert doc.repeated == [(("b",), 4)]
+    assert doc.line_of(("b", "y")) == 5
+    assert ("b", "x") not in doc.lines  # the overwritten value leaves no stale line behind

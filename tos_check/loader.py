@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -42,6 +42,8 @@ class Document:
     data: Any
     _lines: dict[Loc, int] | None = None
     _line_source: Callable[[], dict[Loc, int]] | None = field(default=None, repr=False)
+    repeated: list[tuple[Loc, int]] = field(default_factory=list)
+    """Keys given twice, with the line of the repeat (only when the parse let the last one win)."""
 
     @property
     def lines(self) -> dict[Loc, int]:
@@ -99,8 +101,13 @@ def decode_text(raw: bytes, name: str) -> str:
         ) from None
 
 
-def parse_yaml(text: str, path: str) -> Document:
-    """Parse YAML safely; every problem is reported with its line, never as a traceback."""
+def parse_yaml(text: str, path: str, *, repeated_keys: Literal["error", "last"] = "error") -> Document:
+    """Parse YAML safely; every problem is reported with its line, never as a traceback.
+
+    A repeated key is an error, since a later value would silently win. Files written for tools that load
+    them with `yaml.safe_load` (training configs) may ask for `repeated_keys="last"`: the last value wins as
+    in the tool, and the repeats are listed in `Document.repeated` for the caller to judge.
+    """
     loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
@@ -116,9 +123,9 @@ def parse_yaml(text: str, path: str) -> Document:
         loader.dispose()
     if node is None:
         return Document(path, None, {})
-    builder = _YamlBuilder(path)
+    builder = _YamlBuilder(path, last_wins=repeated_keys == "last")
     data = builder.build(node, ())
-    return Document(path, data, builder.lines)
+    return Document(path, data, builder.lines, repeated=builder.repeated)
 
 
 def parse_json(text: str, path: str) -> Document:
@@ -165,8 +172,10 @@ def _json_lines(text: str, path: str) -> dict[Loc, int]:
 
 
 class _YamlBuilder:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, last_wins: bool = False) -> None:
         self.path = path
+        self.last_wins = last_wins
+        self.repeated: list[tuple[Loc, int]] = []
         self.lines: dict[Loc, int] = {}
         self.constructor = yaml.constructor.SafeConstructor()
         self.nodes = 0
@@ -218,9 +227,14 @@ class _YamlBuilder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail(key_node, "mapping keys must be plain values, not lists or mappings")
             key = self.scalar(key_node)
+            key_loc: Loc = (*loc, key) if isinstance(key, str | int) else (*loc, str(key))
             if key in result:
-                raise self.fail(key_node, f"duplicate key {key!r}: a later value would silently win")
-            key_loc = (*loc, key) if isinstance(key, str | int) else (*loc, str(key))
+                if not self.last_wins:
+                    raise self.fail(key_node, f"duplicate key {key!r}: a later value would silently win")
+                self.repeated.append((key_loc, key_node.start_mark.line + 1))
+                for stale in [k for k in self.lines if k[: len(key_loc)] == key_loc]:
+                    del self.lines[stale]
+                del result[key]
             self.lines[key_loc] = key_node.start_mark.line + 1
             result[key] = self.build(value_node, key_loc)
         return result
