@@ -56,3 +56,11 @@ def test_special_files_are_reported_not_read(tmp_path: Path) -> None:
     assert [p.message for p in result.problems] == ["not a regular file (a pipe, socket or device); skipped"]
     given = walk([tmp_path / "pipe.jsonl"])
     assert given.files == [] and len(given.problems) == 1
+
+
+def test_a_repository_yields_its_head_and_nothing_inside_git(tmp_path: Path) -> None:
+    for name in [".git/HEAD", ".git/config", ".git/objects/ab/cdef", "README.md"]:
+        (tmp_path / "repo" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "repo" / name).write_text("x")
+    shown = [f.relative for f in walk([tmp_path]).files]
+    assert shown == ["repo/.git/HEAD", "repo/README.md"]

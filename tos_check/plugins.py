@@ -25,6 +25,10 @@ DEFAULT_PLUGINS = (
     "tos_check.sources.manifest",
     "tos_check.sources.cards",
     "tos_check.sources.configs",
+    "tos_check.sources.croissant",
+    "tos_check.sources.spdx",
+    "tos_check.sources.cyclonedx",
+    "tos_check.sources.dpi",
     "tos_check.report.text",
     "tos_check.report.json_report",
 )

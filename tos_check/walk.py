@@ -101,7 +101,11 @@ def _walk_dir(
                 problems.append(Problem(child, None, f"cannot read: {exc.strerror or exc}"))
                 continue
             if is_dir:
-                if entry.name not in SKIPPED_DIRS:
+                if entry.name == ".git" and os.path.isfile(os.path.join(entry.path, "HEAD")):
+                    # A repository's history is read by the git source (with git); its internals are never walked.
+                    head = posixpath.join(child, "HEAD")
+                    yield ScanFile(Path(entry.path, "HEAD"), head, posixpath.relpath(head, display))
+                elif entry.name not in SKIPPED_DIRS:
                     subfolders.append((Path(entry.path), child))
             elif is_file:
                 try:

@@ -9,7 +9,7 @@ theirs, including the model terms the DPI records as licences (`OpenAI`, `Anthro
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from tos_check.known_datasets.catalog import name_key
 from tos_check.known_datasets.model import Generation, KnownDataset
-from tos_check.loader import read_text
+from tos_check.loader import Document, parse_json, read_text
 from tos_check.problems import InputError, Problem
 
 _HF_PREFIX = "huggingface.co/datasets/"
@@ -48,24 +48,57 @@ def import_dpi(path: Path) -> tuple[list[KnownDataset], list[Problem]]:
     problems: list[Problem] = []
     records: list[tuple[str, dict[str, Any]]] = []
     for file in files:
-        try:
-            data = json.loads(read_text(file))
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        except json.JSONDecodeError as exc:
-            empty = " (the file is empty)" if exc.doc.strip() == "" else ""
-            problems.append(Problem(str(file), exc.lineno, f"invalid JSON: {exc.msg}{empty}; skipped this collection"))
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem(str(file), 1, "expected an object keyed by dataset id; skipped this collection"))
-            continue
-        for key, record in data.items():
-            if isinstance(record, dict):
-                records.append((str(file), record | {"Unique Dataset Identifier": key}))
-            else:
-                problems.append(Problem(str(file), None, f"dataset {key!r} is not an object; skipped it"))
-    return _entries(records, problems), sorted(problems)
+        collection = read_collection(file)
+        problems.extend(collection.problems)
+        records.extend((collection.path, record) for record in collection.records)
+    return [entry for _, entry in _entries(records, problems)], sorted(problems)
+
+
+@dataclass
+class Collection:
+    """One collection file: its records (each with its `Unique Dataset Identifier`), parsed with lines."""
+
+    path: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    document: Document | None = None
+
+
+def read_collection(file: Path, display: str | None = None) -> Collection:
+    """Read one `data_summaries/<Collection>.json`; what cannot be read is a problem naming the file."""
+    name = display or str(file)
+    collection = Collection(name)
+    try:
+        text = read_text(file, name)
+    except InputError as exc:
+        collection.problems.extend(exc.problems)
+        return collection
+    try:
+        collection.document = parse_json(text, name)
+    except InputError as exc:
+        empty = " (the file is empty)" if not text.strip() else ""
+        collection.problems.extend(
+            Problem(p.path, p.line, f"{p.message}{empty}; skipped this collection") for p in exc.problems
+        )
+        return collection
+    data = collection.document.data
+    if not isinstance(data, dict):
+        collection.problems.append(Problem(name, 1, "expected an object keyed by dataset id; skipped this collection"))
+        return collection
+    for key, record in data.items():
+        if isinstance(record, dict):
+            collection.records.append(record | {"Unique Dataset Identifier": key})
+        else:
+            line = collection.document.line_of((key,))
+            collection.problems.append(Problem(name, line, f"dataset {key!r} is not an object; skipped it"))
+    return collection
+
+
+def collection_entries(collection: Collection) -> tuple[list[tuple[str, KnownDataset]], list[Problem]]:
+    """The datasets of one collection as catalog entries, each with its `Unique Dataset Identifier`."""
+    problems: list[Problem] = []
+    entries = _entries([(collection.path, record) for record in collection.records], problems)
+    return entries, problems
 
 
 def dump_catalog(entries: list[KnownDataset]) -> str:
@@ -81,14 +114,14 @@ def _collection_files(path: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.startswith("_"))
 
 
-def _entries(records: list[tuple[str, dict[str, Any]]], problems: list[Problem]) -> list[KnownDataset]:
+def _entries(records: list[tuple[str, dict[str, Any]]], problems: list[Problem]) -> list[tuple[str, KnownDataset]]:
     """Build entries; a Hub id becomes the entry's id only if one DPI dataset alone claims it."""
     hub_ids = [_hub_id(record) for _, record in records]
     claims: dict[str, int] = {}
     for hub in hub_ids:
         if hub:
             claims[name_key(hub)] = claims.get(name_key(hub), 0) + 1
-    drafts: list[tuple[str, dict[str, Any]]] = []
+    drafts: list[tuple[str, str, dict[str, Any]]] = []
     taken: dict[str, str] = {}
     for (file, record), hub in zip(records, hub_ids, strict=True):
         uid = str(record["Unique Dataset Identifier"])
@@ -100,17 +133,17 @@ def _entries(records: list[tuple[str, dict[str, Any]]], problems: list[Problem])
             )
             continue
         taken[name_key(entry_id)] = file
-        drafts.append((file, _draft(record, entry_id, uid)))
+        drafts.append((file, uid, _draft(record, entry_id, uid)))
     # A name two datasets share would make lookups ambiguous: leave it out of both.
     counts: dict[str, int] = {}
-    for _, draft in drafts:
+    for _, _, draft in drafts:
         for name in {name_key(n) for n in [draft["id"], *draft["names"]]}:
             counts[name] = counts.get(name, 0) + 1
     entries = []
-    for file, draft in drafts:
+    for file, uid, draft in drafts:
         draft["names"] = [n for n in draft["names"] if counts[name_key(n)] == 1]
         try:
-            entries.append(KnownDataset.model_validate(draft))
+            entries.append((uid, KnownDataset.model_validate(draft)))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "(top level)"
