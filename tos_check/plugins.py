@@ -25,6 +25,8 @@ DEFAULT_PLUGINS = (
     "tos_check.sources.manifest",
     "tos_check.sources.cards",
     "tos_check.sources.configs",
+    "tos_check.sources.records",
+    "tos_check.sources.distilabel",
     "tos_check.sources.croissant",
     "tos_check.sources.spdx",
     "tos_check.sources.cyclonedx",

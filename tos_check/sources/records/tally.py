@@ -1,0 +1,130 @@
+"""Counting, per records file, which models wrote how many records, and where each was first named."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tos_check.lineage.model import Artifact, Evidence, GeneratedBy, Location, SourceResult
+from tos_check.policy.model import Role
+from tos_check.problems import Problem
+from tos_check.sources.records.fields import models_in
+from tos_check.walk import ScanFile
+
+RECORD_CONFIDENCE = 0.95
+"""A model named in the record itself: strong, but a field can be mislabelled or name a model loosely."""
+
+MAX_MODELS = 1000
+"""Distinct (model, role) pairs kept per file: more means the field is about something else (car models)."""
+
+MAX_BAD_RECORDS = 20
+"""Bad lines reported one by one before reading stops with a summary: binary junk is one problem, not 10,000."""
+
+LineOf = Callable[[str], int | None]
+"""The line of a field (by name) in the record being read, when the format has lines."""
+
+
+@dataclass
+class _Seen:
+    records: int
+    field: str
+    location: Location
+
+
+@dataclass
+class Tally:
+    file: ScanFile
+    records: int = 0
+    seen: dict[tuple[str, Role], _Seen] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    bad: int = 0
+    stopped: bool = False
+    not_records: bool = False
+    """The file turned out not to hold records (a JSON array of names): it yields nothing."""
+    _overflow: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.file.display
+
+    def record(self, record: dict[str, Any], line: int | None, line_of: LineOf | None = None) -> None:
+        """Count one record, and each (model, role) it names once."""
+        index = self.records
+        self.records += 1
+        found = models_in(record)
+        if not found:
+            return
+        named: set[tuple[str, Role]] = set()
+        for model, role, path, key in found:
+            pair = (model, role)
+            if pair in named:
+                continue
+            named.add(pair)
+            seen = self.seen.get(pair)
+            if seen is not None:
+                seen.records += 1
+                continue
+            where = line_of(key) if line_of is not None else None
+            self.add_first(model, role, path, Location(path=self.path, line=where or line, record=index))
+
+    def add_first(self, model: str, role: Role, path: str, location: Location, records: int = 1) -> _Seen | None:
+        """The first record naming (model, role); None when the file already names too many models."""
+        if len(self.seen) >= MAX_MODELS:
+            if not self._overflow:
+                self._overflow = True
+                self.problems.append(
+                    Problem(
+                        self.path,
+                        location.line,
+                        f"more than {MAX_MODELS} different values in model fields (e.g. {path}: {model!r}); only the "
+                        "first are reported: is this field about something other than the model that wrote the data?",
+                    )
+                )
+            return None
+        seen = _Seen(records, path, location)
+        self.seen[(model, role)] = seen
+        return seen
+
+    def bad_record(self, line: int | None, message: str) -> None:
+        """A record that cannot be read: reported with its line, until there are too many to be worth listing."""
+        self.bad += 1
+        if self.bad <= MAX_BAD_RECORDS:
+            self.problems.append(Problem(self.path, line, message))
+            return
+        self.stopped = True
+        self.problems.append(
+            Problem(
+                self.path,
+                line,
+                f"more than {MAX_BAD_RECORDS} records could not be read; stopped reading here: is this a records "
+                "file at all (binary, another format, or a different encoding)?",
+            )
+        )
+
+    def result(self) -> SourceResult:
+        result = SourceResult(problems=list(self.problems), records_scanned=self.records)
+        if (self.records == 0 and self.problems) or self.not_records:
+            return result
+        generations = []
+        ordered = sorted(
+            self.seen.items(), key=lambda kv: (kv[1].location.record or 0, kv[1].location.line or 0, kv[0][0], kv[0][1])
+        )
+        for (model, role), seen in ordered:
+            evidence = Evidence(
+                kind="record",
+                detail=f"{seen.field}: {model} (in {seen.records} of {self.records} records)",
+                location=seen.location,
+                confidence=RECORD_CONFIDENCE,
+            )
+            generations.append(GeneratedBy(model=model, role=role, records=seen.records, evidence=evidence))
+        result.artifacts.append(
+            Artifact(
+                id=self.file.relative or self.file.display,
+                kind="dataset",
+                paths=(self.file.display,),
+                location=Location(path=self.path),
+                generated_by=tuple(generations),
+            )
+        )
+        return result
