@@ -138,7 +138,8 @@ class _Pipeline:
             found = _model_of(llm)
             if found is None:
                 # Model-written for sure, by an unknown model: the evaluator reports it as unknown-generator.
-                detail = f"step {step_name!r} calls {llm_class} without naming a model (none of {', '.join(MODEL_KEYS)})"
+                keys = ", ".join(MODEL_KEYS)
+                detail = f"step {step_name!r} calls {llm_class} without naming a model (none of {keys})"
                 where = Location(path=self.doc.path, line=self.doc.line_of(llm_loc))
                 self.unnamed.append(Evidence(kind="metadata", detail=detail, location=where, confidence=1.0))
                 continue
