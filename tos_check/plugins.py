@@ -24,6 +24,7 @@ DEFAULT_PLUGINS = (
     "tos_check.detect.prose",
     "tos_check.sources.manifest",
     "tos_check.sources.cards",
+    "tos_check.sources.git_repos",
     "tos_check.sources.configs",
     "tos_check.sources.records",
     "tos_check.sources.distilabel",

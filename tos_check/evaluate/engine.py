@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tos_check.evaluate.finding import ChainHop, ClauseRef, Finding, ObligationStatus, PolicyRef, finding_id
+from tos_check.evaluate.finding import ClauseRef, Finding, ObligationStatus, PolicyRef, finding_id
 from tos_check.evaluate.messages import clause_message, licence_message
 from tos_check.evaluate.notices import beyond_reach, trace_notice, unknown_generator, unknown_provenance
 from tos_check.identity.model import Identity, IdentityResolver
 from tos_check.lineage.graph import Hop, Trace
 from tos_check.lineage.model import Artifact, Evidence, GeneratedBy
-from tos_check.policy.conditions import evaluate
+from tos_check.policy.conditions import Outcome, evaluate
 from tos_check.policy.load import PolicySet
 from tos_check.policy.model import Clause, Obligation, Policy, PolicyVersion, Severity
 from tos_check.use import DeclaredUse
@@ -40,6 +40,8 @@ class Evaluator:
     use: DeclaredUse
     as_of: dt.date
     used_as_of: bool = field(default=False, init=False)
+    _facts: dict[tuple[str, str, str, int], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
+    _outcomes: dict[tuple[int, str, str, str, int], Outcome] = field(default_factory=dict, init=False, repr=False)
 
     def evaluate(
         self, subject: Artifact, traces: list[Trace], ancestry: Sequence[tuple[Artifact, tuple[Hop, ...]]] = ()
@@ -184,6 +186,24 @@ class Evaluator:
         return overlapping, "generation_date"
 
     def facts(self, trace: Trace, policy: Policy, clause: Clause) -> dict[str, Any]:
+        """What conditions may look at. It depends only on the use and on four facts of the trace, so a scan of
+        thousands of datasets computes it a handful of times."""
+        competitor = clause.competitor or policy.provider
+        key = (competitor, trace.generation.role, trace.generation.by, trace.depth)
+        known = self._facts.get(key)
+        if known is None:
+            known = self._facts[key] = self._compute_facts(trace, competitor)
+        return known
+
+    def outcome(self, trace: Trace, policy: Policy, clause: Clause) -> Outcome:
+        competitor = clause.competitor or policy.provider
+        key = (id(clause), competitor, trace.generation.role, trace.generation.by, trace.depth)
+        known = self._outcomes.get(key)
+        if known is None:
+            known = self._outcomes[key] = evaluate(clause.when, self.facts(trace, policy, clause))
+        return known
+
+    def _compute_facts(self, trace: Trace, competitor: str) -> dict[str, Any]:
         use = self.use
         bases = use.model.bases
         base_ids = [self.resolver.resolve(b) for b in bases]
@@ -197,7 +217,7 @@ class Evaluator:
             "model.base_families": [i.family for i in base_ids if i.family] if bases else None,
             "distribution": use.distribution,
             "commercial": use.commercial,
-            "competes": use.competes_with_provider(clause.competitor or policy.provider),
+            "competes": use.competes_with_provider(competitor),
             "organization.monthly_active_users": use.organization.monthly_active_users,
             "posture": use.posture,
             "generation.role": trace.generation.role,
@@ -212,8 +232,7 @@ class Evaluator:
         for clause in version.clauses:
             if clause.roles is not None and trace.generation.role not in clause.roles:
                 continue
-            facts = self.facts(trace, policy, clause)
-            outcome = evaluate(clause.when, facts)
+            outcome = self.outcome(trace, policy, clause)
             if outcome.value is False:
                 continue
             if not _within_reach(clause, trace.depth):
@@ -221,7 +240,17 @@ class Evaluator:
                     out.append(beyond_reach(trace, subject, identity, policy, version, clause, basis))
                 continue
             out.append(
-                self._finding(trace, subject, identity, policy, version, clause, basis, sorted(outcome.missing), facts)
+                self._finding(
+                    trace,
+                    subject,
+                    identity,
+                    policy,
+                    version,
+                    clause,
+                    basis,
+                    sorted(outcome.missing),
+                    self.facts(trace, policy, clause),
+                )
             )
         return out
 
@@ -281,7 +310,7 @@ class Evaluator:
             artifact=subject.id,
             location=trace.chain[0].location if trace.chain else trace.generation.evidence.location,
             evidence=[trace.generation.evidence],
-            chain=[ChainHop(**h.model_dump()) for h in trace.chain],
+            chain=list(trace.chain),
             depth=trace.depth,
             confidence=round(confidence, 2),
             message=message,

@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tos_check.lineage.model import Evidence, Location, Relation
+from tos_check.lineage.graph import Hop
+from tos_check.lineage.model import Evidence, Location
 from tos_check.policy.model import Effect, Severity
 
 SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "note": 2}
@@ -29,13 +30,6 @@ class PolicyRef(_Out):
     effective_from: dt.date | None
     source_url: str | None
     title: str | None = None
-
-
-class ChainHop(_Out):
-    source: str
-    relation: Relation
-    target: str
-    location: Location
 
 
 class ObligationStatus(_Out):
@@ -69,7 +63,7 @@ class Finding(_Out):
     artifact: str
     location: Location
     evidence: list[Evidence]
-    chain: list[ChainHop]
+    chain: list[Hop] = Field(description="Each hop from the dataset to the model, with the line that states it.")
     depth: int = Field(ge=1, description="Model hops between the generating model and the data.")
     confidence: float = Field(ge=0.0, le=1.0)
     message: str

@@ -6,7 +6,7 @@ resolve, a provider no policy covers, a chain longer than a clause reaches, data
 
 from __future__ import annotations
 
-from tos_check.evaluate.finding import ChainHop, ClauseRef, Finding, PolicyRef, finding_id
+from tos_check.evaluate.finding import ClauseRef, Finding, PolicyRef, finding_id
 from tos_check.identity.model import Identity
 from tos_check.lineage.graph import Trace
 from tos_check.lineage.model import Artifact, Evidence
@@ -58,7 +58,7 @@ def trace_notice(
         artifact=trace.subject,
         location=trace.chain[0].location,
         evidence=[trace.generation.evidence],
-        chain=[ChainHop(**h.model_dump()) for h in trace.chain],
+        chain=list(trace.chain),
         depth=trace.depth,
         # How sure we are that these outputs are there; an unresolved name must not lower it to nothing.
         confidence=round(trace.generation.evidence.confidence * (identity.confidence if identity.known else 1.0), 2),

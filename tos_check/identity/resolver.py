@@ -53,6 +53,7 @@ class Resolver:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._cache: dict[str, Identity] = {}
+        self._strict_cache: dict[str, Identity] = {}
         self._scanner = MentionScanner(
             catalog.heads, self._resolve_strict, self._is_negative_name, catalog.prose_stopwords
         )
@@ -84,7 +85,13 @@ class Resolver:
         return self._scanner.scan(text)
 
     def _resolve_strict(self, name: str) -> Identity:
-        return self._identify(name, fuzzy=False)
+        """Candidates found in prose repeat across cards ("GPT-4", "ChatGPT"): remembered like `resolve`'s."""
+        cached = self._strict_cache.get(name)
+        if cached is None:
+            if len(self._strict_cache) >= MAX_CACHED:
+                self._strict_cache.clear()
+            cached = self._strict_cache[name] = self._identify(name, fuzzy=False)
+        return cached
 
     def _is_negative_name(self, name: str) -> bool:
         return self.catalog.is_negative(self.catalog.trimmer.forms(name))

@@ -10,7 +10,6 @@ model's outputs, and so on; a policy's reach is compared with it.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
@@ -64,6 +63,9 @@ class LineageGraph:
     edges: list[Edge] = field(default_factory=list)
     _by_name: dict[str, str] = field(default_factory=dict)
     _by_path: dict[str, str] = field(default_factory=dict)
+    _by_stem: dict[str, str] = field(default_factory=dict)
+    _by_folder: dict[str, str] = field(default_factory=dict)
+    _edges_from: dict[tuple[str, str], list[Edge]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, result: SourceResult) -> LineageGraph:
@@ -80,6 +82,10 @@ class LineageGraph:
             if graph.find(edge.target, edge.target_paths) is None:
                 kind = "model" if edge.relation == "base_model" else "dataset"
                 graph._add(Artifact(id=edge.target, kind=kind, location=edge.location, external=True))
+        for edge in graph.edges:  # indexed once: walking the graph must not rescan every edge per step
+            source = graph._by_name.get(_key(edge.source))
+            if source is not None:
+                graph._edges_from.setdefault((source, edge.relation), []).append(edge)
         return graph
 
     def _add(self, artifact: Artifact) -> None:
@@ -95,7 +101,13 @@ class LineageGraph:
         for name in (artifact.id, *artifact.names):
             self._by_name.setdefault(_key(name), artifact.id)
         for path in artifact.paths:
-            self._by_path.setdefault(_path_key(path), artifact.id)
+            key = _path_key(path)
+            self._by_path.setdefault(key, artifact.id)
+            self._by_stem.setdefault(posixpath.splitext(key)[0], artifact.id)
+            folder = posixpath.dirname(key)
+            while folder and folder not in (".", "/"):
+                self._by_folder.setdefault(folder, artifact.id)
+                folder = posixpath.dirname(folder)
 
     def find(self, reference: str, paths: tuple[str, ...] = ()) -> Artifact | None:
         """An artifact by id, other name, or path (a folder holds what is under it; a suffix may be left off)."""
@@ -104,10 +116,9 @@ class LineageGraph:
             return self.artifacts[found]
         for candidate in paths:
             wanted = _path_key(candidate)
-            for known, artifact_id in self._by_path.items():
-                stem, _ = posixpath.splitext(known)
-                if known == wanted or stem == wanted or known.startswith(wanted + "/"):
-                    return self.artifacts[artifact_id]
+            for index in (self._by_path, self._by_stem, self._by_folder):
+                if wanted in index:
+                    return self.artifacts[index[wanted]]
         return None
 
     def datasets(self) -> list[Artifact]:
@@ -115,11 +126,8 @@ class LineageGraph:
         chosen = (a for a in self.artifacts.values() if a.kind == "dataset" and (not a.external or a.in_use))
         return sorted(chosen, key=lambda a: a.id)
 
-    def edges_from(self, artifact_id: str, relation: str) -> Iterator[Edge]:
-        return (e for e in self.edges if e.relation == relation and self._resolve_id(e.source) == artifact_id)
-
-    def _resolve_id(self, reference: str) -> str | None:
-        return self._by_name.get(_key(reference))
+    def edges_from(self, artifact_id: str, relation: str) -> list[Edge]:
+        return self._edges_from.get((artifact_id, relation), [])
 
     def traces(self, dataset: Artifact) -> list[Trace]:
         out: list[Trace] = []

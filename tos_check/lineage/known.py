@@ -8,6 +8,7 @@ datasets it was built from are looked up in turn.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from tos_check.known_datasets.catalog import KnownDatasets
@@ -73,6 +74,7 @@ def _describe(artifact: Artifact, entry: KnownDataset, catalog: KnownDatasets) -
     return SourceResult(artifacts=[described], edges=edges)
 
 
+@functools.cache
 def _shown(path: str) -> str:
     """Catalog files are shown relative to the installation, so reports do not depend on where it lives."""
     try:

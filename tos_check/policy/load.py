@@ -29,12 +29,17 @@ class LoadedPolicy:
 @dataclass
 class PolicySet:
     policies: list[LoadedPolicy] = field(default_factory=list)
+    _covering: dict[Identity, list[Policy]] = field(default_factory=dict, repr=False)
 
     def get(self, policy_id: str) -> LoadedPolicy | None:
         return next((p for p in self.policies if p.policy.id == policy_id), None)
 
     def covering(self, identity: Identity) -> list[Policy]:
-        return [p.policy for p in self.policies if covers(p.policy, identity)]
+        """Asked once per trace, answered once per identity."""
+        known = self._covering.get(identity)
+        if known is None:
+            known = self._covering[identity] = [p.policy for p in self.policies if covers(p.policy, identity)]
+        return known
 
     def covering_dataset(self, names: tuple[str, ...]) -> list[Policy]:
         """Data licences that govern a dataset known by any of `names` (case-insensitive)."""
