@@ -42,6 +42,9 @@ class Evaluator:
     used_as_of: bool = field(default=False, init=False)
     _facts: dict[tuple[str, str, str, int], dict[str, Any]] = field(default_factory=dict, init=False, repr=False)
     _outcomes: dict[tuple[int, str, str, str, int], Outcome] = field(default_factory=dict, init=False, repr=False)
+    _references: dict[tuple[int, int], tuple[PolicyRef, ClauseRef]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def evaluate(
         self, subject: Artifact, traces: list[Trace], ancestry: Sequence[tuple[Artifact, tuple[Hop, ...]]] = ()
@@ -203,6 +206,15 @@ class Evaluator:
             known = self._outcomes[key] = evaluate(clause.when, self.facts(trace, policy, clause))
         return known
 
+    def _refs(self, policy: Policy, version: PolicyVersion, clause: Clause) -> tuple[PolicyRef, ClauseRef]:
+        """The same few references go on thousands of findings: built once per clause (the policy set keeps
+        the clauses alive for the evaluator's lifetime, so their ids are stable keys)."""
+        key = (id(version), id(clause))
+        refs = self._references.get(key)
+        if refs is None:
+            refs = self._references[key] = (_policy_ref(policy, version, clause), _clause_ref(clause))
+        return refs
+
     def _compute_facts(self, trace: Trace, competitor: str) -> dict[str, Any]:
         use = self.use
         bases = use.model.bases
@@ -287,21 +299,8 @@ class Evaluator:
         return Finding(
             id=finding_id(rule, version.version, subject.id, trace.generation.model, [str(h) for h in trace.chain]),
             rule=rule,
-            policy=PolicyRef(
-                id=policy.id,
-                version=version.version,
-                effective_from=version.effective_from,
-                source_url=version.url or clause.citation.url,
-                title=policy.title,
-            ),
-            clause=ClauseRef(
-                id=clause.id,
-                summary=clause.summary,
-                section=clause.citation.section,
-                quote=clause.citation.quote,
-                verified=clause.verified,
-                binds=clause.binds,
-            ),
+            policy=self._refs(policy, version, clause)[0],
+            clause=self._refs(policy, version, clause)[1],
             effect=clause.effect,
             severity=severity,
             provider=identity.provider,
@@ -346,6 +345,27 @@ class Evaluator:
 
 
 EVIDENCE_RANK = {"declared": 0, "metadata": 1, "record": 2, "catalog": 3, "prose": 4, "fingerprint": 5}
+
+
+def _policy_ref(policy: Policy, version: PolicyVersion, clause: Clause) -> PolicyRef:
+    return PolicyRef(
+        id=policy.id,
+        version=version.version,
+        effective_from=version.effective_from,
+        source_url=version.url or clause.citation.url,
+        title=policy.title,
+    )
+
+
+def _clause_ref(clause: Clause) -> ClauseRef:
+    return ClauseRef(
+        id=clause.id,
+        summary=clause.summary,
+        section=clause.citation.section,
+        quote=clause.citation.quote,
+        verified=clause.verified,
+        binds=clause.binds,
+    )
 
 
 def _strength(trace: Trace) -> tuple[int, float, bool, str]:

@@ -30,6 +30,7 @@ class LoadedPolicy:
 class PolicySet:
     policies: list[LoadedPolicy] = field(default_factory=list)
     _covering: dict[Identity, list[Policy]] = field(default_factory=dict, repr=False)
+    _by_dataset: dict[str, list[Policy]] | None = field(default=None, repr=False)
 
     def get(self, policy_id: str) -> LoadedPolicy | None:
         return next((p for p in self.policies if p.policy.id == policy_id), None)
@@ -43,8 +44,13 @@ class PolicySet:
 
     def covering_dataset(self, names: tuple[str, ...]) -> list[Policy]:
         """Data licences that govern a dataset known by any of `names` (case-insensitive)."""
-        wanted = {n.strip().lower() for n in names}
-        return [p.policy for p in self.policies if wanted & {d.lower() for d in p.policy.covers.datasets}]
+        if self._by_dataset is None:
+            self._by_dataset = {}
+            for loaded in self.policies:
+                for dataset in loaded.policy.covers.datasets:
+                    self._by_dataset.setdefault(dataset.strip().lower(), []).append(loaded.policy)
+        found = [p for n in names for p in self._by_dataset.get(n.strip().lower(), [])]
+        return list({id(p): p for p in found}.values())  # policies hold lists: not hashable, so dedupe by identity
 
 
 def covers(policy: Policy, identity: Identity) -> bool:
