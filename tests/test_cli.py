@@ -231,3 +231,17 @@ def test_plugins_lists_builtins_with_what_they_add() -> None:
     assert rows["tos_check.sources.manifest"] == ["built-in", "sources: manifest"]
     assert rows["tos_check.detect.prose"] == ["built-in", "detectors: prose"]
     assert rows["tos_check.report.json_report"] == ["built-in", "reporters: json"]
+
+
+def test_records_from_several_models_are_reported_per_model_with_counts(tmp_path: Path) -> None:
+    rows = [{"prompt": "p", "response": "r", "model": m} for m in ["gpt-4-0613"] * 3 + ["claude-3-opus-20240229"] * 2]
+    (tmp_path / "mix.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    report = json.loads(run("scan", str(tmp_path), "--format", "json", "--fail-on", "never")[1])
+    (artifact,) = report["artifacts"]
+    assert {(g["model"], g["records"]) for g in artifact["generators"]} == {
+        ("gpt-4-0613", 3),
+        ("claude-3-opus-20240229", 2),
+    }
+    assert report["summary"]["records_scanned"] == 5
+    providers = {f["provider"] for f in report["findings"] if f["effect"] == "prohibited"}
+    assert providers == {"openai", "anthropic"}

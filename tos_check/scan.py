@@ -98,6 +98,7 @@ def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], eva
                 family=identity.family,
                 depth=trace.depth,
                 in_scan=trace.generator is not None,
+                records=trace.generation.records,
             )
         )
     return ArtifactStatus(

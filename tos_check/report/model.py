@@ -43,6 +43,7 @@ class Generator(_Out):
     family: str | None
     depth: int
     in_scan: bool = Field(False, description="The model is itself described by the scanned metadata.")
+    records: int | None = Field(None, description="How many records hold its outputs, where the data says.")
 
 
 class ArtifactStatus(_Out):

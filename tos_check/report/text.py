@@ -104,7 +104,7 @@ def _finding_cell(finding: Finding) -> Text:
 
 def _artifacts_table(report: Report) -> Table:
     table = Table(title="Datasets", expand=True, title_justify="left")
-    table.add_column("Dataset", ratio=2)
+    table.add_column("Dataset", ratio=2, overflow="fold")
     table.add_column("Status", no_wrap=True)
     table.add_column("Outputs of", ratio=3)
     for artifact in report.artifacts:
@@ -115,7 +115,9 @@ def _artifacts_table(report: Report) -> Table:
 
 def _generator(g: Generator) -> str:
     who = g.provider or ("a model described in this scan" if g.in_scan else "unknown provider")
-    return f"{g.model} ({who}{', depth ' + str(g.depth) if g.depth > 1 else ''})"
+    depth = f", depth {g.depth}" if g.depth > 1 else ""
+    records = f", {g.records:,} records" if g.records is not None else ""
+    return f"{g.model} ({who}{depth}{records})"
 
 
 def _summary_line(report: Report) -> Text:
