@@ -297,12 +297,9 @@ def test_scan_reads_a_repository_found_through_its_dot_git_file(tmp_path: Path) 
 
 
 @needs_git
-def test_scan_reads_a_nested_clone_once_the_walk_yields_its_head(marked: tuple[Path, Path]) -> None:
+def test_scan_reads_a_nested_clone_through_its_head(marked: tuple[Path, Path]) -> None:
     root, _ = marked
     walked = walk([root])
-    heads = [f for f in walked.files if f.relative.endswith(".git/HEAD")]
-    if not heads:
-        pytest.skip("walk.py skips .git folders and does not yet yield .git/HEAD (see docs/sources-git.md)")
-    [file] = heads
+    [file] = [f for f in walked.files if f.relative.endswith(".git/HEAD")]
     assert file.relative == "code/repo-a/.git/HEAD"
     assert [s.name for s in sources() if s.claims(file)] == ["git"]
