@@ -54,6 +54,7 @@ class Resolver:
         self.catalog = catalog
         self._cache: dict[str, Identity] = {}
         self._strict_cache: dict[str, Identity] = {}
+        self._negative_cache: dict[str, bool] = {}
         self._scanner = MentionScanner(
             catalog.heads, self._resolve_strict, self._is_negative_name, catalog.prose_stopwords
         )
@@ -94,7 +95,12 @@ class Resolver:
         return cached
 
     def _is_negative_name(self, name: str) -> bool:
-        return self.catalog.is_negative(self.catalog.trimmer.forms(name))
+        cached = self._negative_cache.get(name)
+        if cached is None:
+            if len(self._negative_cache) >= MAX_CACHED:
+                self._negative_cache.clear()
+            cached = self._negative_cache[name] = self.catalog.is_negative(self.catalog.trimmer.forms(name))
+        return cached
 
     def _identify(self, name: str, *, fuzzy: bool) -> Identity:
         catalog = self.catalog
