@@ -89,7 +89,7 @@ def test_text_report_shows_chain_clause_and_citation(example: Path) -> None:
     assert "<-trained_on- data/support-chats-gpt4 <-generated_by- gpt-4-0613" in out
     assert "source: OpenAI Terms of Use (2023-03-14), 2(c)(iii)" in out
     in_cells = " ".join(out.replace("│", " ").split())  # a wrapped cell continues on the next line
-    assert "acme/summarizer-1b (a model described in this scan)" in in_cells
+    assert "acme/summarizer-1b (a model described in this scan, 30,000 records)" in in_cells
     assert "data/helpdesk-human" in out
     report = json.loads(run("scan", str(example), "--format", "json", "--fail-on", "never")[1])
     counts = report["summary"]["findings"]
