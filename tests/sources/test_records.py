@@ -51,7 +51,10 @@ def test_claims_data_files_by_suffix_and_json_only_when_it_is_an_array(tmp_path:
     (tmp_path / "config.json").write_text('{"model_name_or_path": "gpt2"}')
     assert source.claims(ScanFile(tmp_path / "records.json", "records.json"))
     assert not source.claims(ScanFile(tmp_path / "config.json", "config.json"))
-    assert not source.claims(ScanFile(tmp_path / "missing.json", "missing.json"))
+    # A .json that cannot be opened (gone since the walk, unreadable) is claimed so that reading reports it.
+    gone = ScanFile(tmp_path / "missing.json", "missing.json")
+    assert source.claims(gone)
+    assert [p.message for p in source.read(gone).problems] == ["cannot read the file: No such file or directory"]
 
 
 # --- fields -------------------------------------------------------------------------------------------------------
@@ -460,3 +463,18 @@ def test_real_dpi_constants_list_is_claimed_but_not_records() -> None:
     if not path.exists():
         pytest.skip(f"reference data not present: {path}")
     assert read(path) == SourceResult()
+
+
+def test_a_binary_file_named_json_is_claimed_and_reported_not_skipped(tmp_path: Path) -> None:
+    from tos_check.walk import ScanFile
+
+    path = tmp_path / "weights.json"
+    path.write_bytes(b"\x00\x01\x02 not json at all")
+    file = ScanFile(path, "weights.json", "weights.json")
+    source = RecordsSource()
+    assert source.claims(file)
+    (problem,) = source.read(file).problems
+    assert str(problem) == "weights.json: binary content (NUL bytes): not a text records file; nothing read"
+    config = tmp_path / "config.json"
+    config.write_text('{"model_type": "llama"}')
+    assert not source.claims(ScanFile(config, "config.json", "config.json"))  # a mapping is not records

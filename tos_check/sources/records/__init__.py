@@ -64,13 +64,17 @@ class RecordsSource:
 
 
 def _opens_array(file: ScanFile) -> bool:
-    """Whether the first character that is not white space is `[`, from the first bytes only."""
+    """Whether the first character that is not white space is `[`, from the first bytes only.
+
+    A `.json` that cannot be opened, or holds binary bytes, is claimed too: no other source will read it,
+    and `read` reports why it is not a records file, so it is never skipped in silence.
+    """
     try:
         with file.path.open("rb") as handle:
             head = handle.read(JSON_PROBE)
     except OSError:
-        return False
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"["
+        return True
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"[" or looks_binary(head)
 
 
 def _read_text(file: ScanFile, name: str, tally: Tally) -> None:
