@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,9 @@ def test_datasets_with_models_licences_and_lines(tmp_path: Path) -> None:
     )
     assert [(g.model, g.role, g.evidence.kind, g.evidence.location.line) for g in good.generated_by] == [
         ("OpenAI GPT-4", "other", "metadata", 6),
-        ("templates", "other", "metadata", 7),
     ]
+    # "templates" says the text is generated without naming a model: machine-generated, generator unknown.
+    assert good.machine_generated is not None and good.machine_generated.location.line == 7
     assert [(e.relation, e.source, e.target, e.location.line) for e in result.edges] == [
         ("derived_from", "acme/good", "alpaca", 10)
     ]
@@ -95,7 +97,10 @@ def test_real_collections() -> None:
     assert dynosaur.path.endswith("data_summaries/Dynosaur.json") and dynosaur.line == 1
     assert "empty" in dynosaur.message
     assert sum(len(r.artifacts) for r in results.values()) == 1406
-    assert sum(bool(a.generated_by) for r in results.values() for a in r.artifacts) == 265
+    artifacts = [a for r in results.values() for a in r.artifacts]
+    assert sum(bool(a.generated_by) for a in artifacts) == 193
+    # 265 datasets say they are model-generated; 72 of them name only a placeholder ("Other", "templates").
+    assert sum(bool(a.generated_by) or a.machine_generated is not None for a in artifacts) == 265
     assert all(not r.problems for name, r in results.items() if name != "Dynosaur.json")
 
     (chat,) = results["lmsys_chat_1m.json"].artifacts
@@ -112,3 +117,24 @@ def test_real_collections() -> None:
     assert [(g.model, g.evidence.location.line) for g in leetcode.generated_by] == [("OpenAI ChatGPT", 360)]
     megawika = next(a for a in results["MegaWika.json"].artifacts if a.id == "MegaWika-vi")
     assert [g.model for g in megawika.generated_by] == ["BART"]
+
+
+def test_placeholder_model_values_mean_machine_generated_by_an_unnamed_model(tmp_path: Path) -> None:
+    from tos_check.known_datasets.dpi import is_placeholder
+
+    assert is_placeholder("Other") and is_placeholder(" templates ") and not is_placeholder("OpenAI GPT-4")
+    folder = tmp_path / "data_summaries"
+    folder.mkdir()
+    record = {
+        "Unique Dataset Identifier": "toy-set",
+        "Dataset Name": "Toy Set",
+        "Collection": "Toy",
+        "Model Generated": ["Other", "OpenAI GPT-4"],
+    }
+    (folder / "Toy.json").write_text(json.dumps({"toy-set": record}, indent=2))
+    file = ScanFile(folder / "Toy.json", "data_summaries/Toy.json", "data_summaries/Toy.json")
+    result = DpiSource().read(file)
+    (artifact,) = result.artifacts
+    assert [g.model for g in artifact.generated_by] == ["OpenAI GPT-4"]
+    assert artifact.machine_generated is not None
+    assert artifact.machine_generated.detail == "DPI toy-set: Model Generated: Other"

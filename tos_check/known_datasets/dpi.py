@@ -177,7 +177,7 @@ def _draft(record: dict[str, Any], entry_id: str, uid: str) -> dict[str, Any]:
         "generated_by": [
             Generation(model=model, role="other", note="DPI 'Model Generated' (what the model wrote is not said)")
             for model in dict.fromkeys(_text(m) for m in _list(record.get("Model Generated")))
-            if model
+            if model and not is_placeholder(model)
         ],
         "derived_from": [d for d in dict.fromkeys(_text(d) for d in _list(record.get("Derived from Datasets"))) if d],
         "source": source,
@@ -185,6 +185,14 @@ def _draft(record: dict[str, Any], entry_id: str, uid: str) -> dict[str, Any]:
         "evidence": "DPI",
         "note": "; ".join(notes),
     }
+
+
+PLACEHOLDER_MODELS = frozenset({"other", "others", "templates", "template", "unknown", "unnamed model", "n/a", "none"})
+"""Values the DPI puts in `Model Generated` that say the text is generated but name no model."""
+
+
+def is_placeholder(model: str) -> bool:
+    return model.strip().lower() in PLACEHOLDER_MODELS
 
 
 def _hub_id(record: dict[str, Any]) -> str | None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tos_check.hookspecs import hookimpl
-from tos_check.known_datasets.dpi import collection_entries, read_collection
+from tos_check.known_datasets.dpi import collection_entries, is_placeholder, read_collection
 from tos_check.known_datasets.model import KnownDataset
 from tos_check.lineage.model import Artifact, Edge, Evidence, GeneratedBy, Location, SourceResult
 from tos_check.loader import Document
@@ -53,6 +53,7 @@ def _lineage(uid: str, entry: KnownDataset, record: dict[str, Any], doc: Documen
         return Location(path=doc.path, line=doc.line_of((uid, *loc)))
 
     generations = []
+    unnamed: Evidence | None = None
     for index, model in _texts(record.get("Model Generated")):
         evidence = Evidence(
             kind="metadata",
@@ -60,6 +61,9 @@ def _lineage(uid: str, entry: KnownDataset, record: dict[str, Any], doc: Documen
             location=here("Model Generated", index),
             confidence=MODEL_GENERATED_CONFIDENCE,
         )
+        if is_placeholder(model):
+            unnamed = unnamed or evidence  # generated, by a model the DPI does not name: unknown-generator
+            continue
         generations.append(GeneratedBy(model=model, role="other", evidence=evidence))
     edges = [
         Edge(relation="derived_from", source=entry.id, target=parent, location=here("Derived from Datasets", index))
@@ -72,6 +76,7 @@ def _lineage(uid: str, entry: KnownDataset, record: dict[str, Any], doc: Documen
         licenses=tuple(entry.license.split(" AND ")) if entry.license else (),
         location=here(),
         generated_by=tuple(generations),
+        machine_generated=unnamed,
     )
     return artifact, edges
 
