@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tos_check.hookspecs import hookimpl
-from tos_check.identity.resolver import Resolver
 from tos_check.lineage.model import Artifact, Edge, Evidence, GeneratedBy, Location, SourceResult
 from tos_check.loader import Document, Loc
 from tos_check.policy.model import Role
 from tos_check.problems import Problem
 from tos_check.sources.interface import Source
 from tos_check.sources.standard_json import (
+    ResolvingSource,
     StandardResolver,
     exact_model,
     head,
@@ -89,15 +89,8 @@ MACHINE_GENERATED = re.compile(
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
 
-class CroissantSource:
+class CroissantSource(ResolvingSource):
     name = "croissant"
-
-    def __init__(self, resolver: StandardResolver | None = None) -> None:
-        self._resolver = resolver
-
-    @property
-    def resolver(self) -> StandardResolver:
-        return self._resolver or Resolver.builtin()
 
     def claims(self, file: ScanFile) -> bool:
         if not is_json_name(file):

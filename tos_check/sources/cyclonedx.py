@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tos_check.hookspecs import hookimpl
-from tos_check.identity.resolver import Resolver
 from tos_check.lineage.model import Artifact, ArtifactKind, Edge, Evidence, GeneratedBy, Location, SourceResult
 from tos_check.loader import Document, Loc
 from tos_check.problems import Problem
 from tos_check.sources.interface import Source
 from tos_check.sources.standard_json import (
+    ResolvingSource,
     StandardResolver,
     head,
     hub_id,
@@ -39,15 +39,8 @@ ANCESTOR_MODEL_CONFIDENCE = 0.7
 """Data whose pedigree lists a model as an ancestor was made from that model: its outputs, in some role."""
 
 
-class CycloneDxSource:
+class CycloneDxSource(ResolvingSource):
     name = "cyclonedx"
-
-    def __init__(self, resolver: StandardResolver | None = None) -> None:
-        self._resolver = resolver
-
-    @property
-    def resolver(self) -> StandardResolver:
-        return self._resolver or Resolver.builtin()
 
     def claims(self, file: ScanFile) -> bool:
         name = file.path.name.lower()

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tos_check.hookspecs import hookimpl
-from tos_check.identity.resolver import Resolver
 from tos_check.lineage.model import Artifact, ArtifactKind, Edge, Evidence, GeneratedBy, Location, SourceResult
 from tos_check.loader import Document, Loc
 from tos_check.problems import Problem
 from tos_check.sources.interface import Source
 from tos_check.sources.standard_json import (
+    ResolvingSource,
     StandardResolver,
     head,
     hub_id,
@@ -54,15 +54,8 @@ GENERATES_CONFIDENCE = 0.9
 LICENSE_RELATIONS = ("hasDeclaredLicense", "hasConcludedLicense")
 
 
-class SpdxSource:
+class SpdxSource(ResolvingSource):
     name = "spdx"
-
-    def __init__(self, resolver: StandardResolver | None = None) -> None:
-        self._resolver = resolver
-
-    @property
-    def resolver(self) -> StandardResolver:
-        return self._resolver or Resolver.builtin()
 
     def claims(self, file: ScanFile) -> bool:
         name = file.path.name.lower()

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from tos_check.detect.prose import MentionFinder
 from tos_check.identity.model import IdentityResolver
+from tos_check.identity.resolver import Resolver
 from tos_check.lineage.model import Evidence, GeneratedBy, Location
 from tos_check.loader import Document, Loc, parse_json, read_text
 from tos_check.plugins import detectors
@@ -124,6 +125,17 @@ def named_models(
         )
         out.append(GeneratedBy(model=mention.text, role=role, evidence=evidence))
     return out
+
+
+class ResolvingSource:
+    """What the three standards sources share: the resolver they name models with (a test may pass its own)."""
+
+    def __init__(self, resolver: StandardResolver | None = None) -> None:
+        self._resolver = resolver
+
+    @property
+    def resolver(self) -> StandardResolver:
+        return self._resolver or Resolver.builtin()
 
 
 def exact_model(name: str, resolver: StandardResolver) -> bool:
