@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from tos_check.identity.mentions import _trie
 from tos_check.identity.resolver import Resolver
 
 
@@ -90,3 +93,13 @@ def test_a_card_with_many_mentions(resolver: Resolver) -> None:
     )
     families = [m.identity.family for m in resolver.find_mentions(text)]
     assert families == ["gpt-4", "gpt-3.5", "bard", "llama", "llama-2", "llama-2", "llama-2", "falcon"]
+
+
+def test_the_prefix_tree_of_heads_matches_what_a_flat_alternation_matches() -> None:
+    heads = {"c", "chat", "chatglm", "chatgpt", "claude", "code", "codellama", "o", "open", "openai", "gpt"}
+    flat = re.compile("|".join(sorted(heads, key=lambda h: (-len(h), h))))
+    tree = re.compile(_trie(heads))
+    for probe in [*heads, "ch", "chatg", "codel", "op", "x", "chatgptx", "openais", "chatgpt-4", "c4ai", ""]:
+        assert (tree.fullmatch(probe) is None) == (flat.fullmatch(probe) is None), probe
+        longest, expected = tree.match(probe), flat.match(probe)
+        assert (longest and longest.group()) == (expected and expected.group()), probe

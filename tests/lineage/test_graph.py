@@ -101,3 +101,42 @@ def test_unknown_references_become_external_nodes_not_subjects() -> None:
     graph = LineageGraph.build(result)
     assert [d.id for d in graph.datasets()] == ["mine"]
     assert graph.artifacts["someone/else"].external
+
+
+def test_a_reference_joined_to_its_description_by_path_leaves_one_node() -> None:
+    # The reference's id sorts first, so the described dataset arrives second and takes the node over:
+    # the reference's id must lead to it, not to a stale copy judged as a second dataset.
+    reference = Artifact(id="a-data.jsonl", kind="dataset", location=HERE, paths=("data/z.jsonl",), external=True)
+    described = dataset("zz-described", "gpt-4", paths=("data/z.jsonl",))
+    graph = LineageGraph.build(SourceResult(artifacts=[reference, described]))
+    assert [d.id for d in graph.datasets()] == ["zz-described"]
+    found = graph.find("a-data.jsonl")
+    assert found is not None and found.id == "zz-described"
+    assert "a-data.jsonl" in found.names
+
+
+def test_extending_gives_the_graph_one_build_of_everything_gives() -> None:
+    first = SourceResult(
+        artifacts=[dataset("mix", "gpt-4"), model("helper")],
+        edges=[edge("derived_from", "mix", "upstream"), edge("trained_on", "helper", "mix")],
+    )
+    second = SourceResult(
+        artifacts=[Artifact(id="upstream", kind="dataset", location=HERE, generated_by=(gen("claude-2"),))],
+        edges=[edge("derived_from", "upstream", "older", line=2), edge("derived_from", "mix", "aaa", line=3)],
+    )
+    extended = LineageGraph.build(first)
+    assert extended.artifacts["upstream"].generated_by == ()  # a placeholder until described
+    extended.extend(second)
+    whole = LineageGraph.build(
+        SourceResult(artifacts=[*first.artifacts, *second.artifacts], edges=[*first.edges, *second.edges])
+    )
+    assert extended.artifacts == whole.artifacts
+    assert chains(extended, "mix") == chains(whole, "mix")
+    assert [e.target for e in extended.edges_from("mix", "derived_from")] == ["aaa", "upstream"]
+
+
+def test_scanned_datasets_sharing_a_pretty_name_stay_apart() -> None:
+    one = Artifact(id="team-a/chat", kind="dataset", names=("Chat set 7",), location=HERE)
+    two = Artifact(id="team-b/chat", kind="dataset", names=("Chat set 7",), location=HERE)
+    graph = LineageGraph.build(SourceResult(artifacts=[one, two]))
+    assert [d.id for d in graph.datasets()] == ["team-a/chat", "team-b/chat"]

@@ -46,3 +46,29 @@ def test_described_datasets_are_not_overridden_by_the_catalog() -> None:
     described = Artifact(id="HuggingFaceH4/ultrachat_200k", kind="dataset", location=HERE)
     graph = graph_with_known_datasets(SourceResult(artifacts=[described]), builtin())
     assert graph.artifacts["HuggingFaceH4/ultrachat_200k"].generated_by == ()
+
+
+def test_references_under_two_catalog_names_are_one_dataset() -> None:
+    # Tülu 3 names Code-Feedback by its ai2-adapt-dev copy, the StarChat2 recipe by the H4 id: one dataset.
+    graph = graph_for("ai2-adapt-dev/codefeedback-single-turn-reformat", "HuggingFaceH4/Code-Feedback")
+    first, second = (
+        graph.find("ai2-adapt-dev/codefeedback-single-turn-reformat"),
+        graph.find("HuggingFaceH4/Code-Feedback"),
+    )
+    assert first is not None and first is second
+    assert first.id == "ai2-adapt-dev/codefeedback-single-turn-reformat"
+    assert first.catalogued
+    upstream = {h.target for t in graph.traces(graph.artifacts["data/mix"]) for h in t.chain[:1]}
+    assert upstream == {first.id}
+
+
+def test_the_catalog_joins_references_under_its_aliases_but_not_a_described_dataset() -> None:
+    # A card describes OpenHermes under its Hugging Face id; configs name it by that id and by an alias.
+    card = Artifact(id="cards/openhermes", kind="dataset", names=("teknium/OpenHermes-2.5",), location=HERE)
+    by_id = Artifact(id="teknium/OpenHermes-2.5", kind="dataset", location=HERE, external=True, in_use=True)
+    by_alias = Artifact(id="OpenHermes 2.5", kind="dataset", location=HERE, external=True, in_use=True)
+    graph = graph_with_known_datasets(SourceResult(artifacts=[card, by_id, by_alias]), builtin())
+    assert [d.id for d in graph.datasets()] == ["OpenHermes 2.5", "cards/openhermes"]
+    assert graph.traces(graph.artifacts["cards/openhermes"]) == [], "the card's own account stands"
+    assert graph.artifacts["OpenHermes 2.5"].catalogued
+    assert graph.traces(graph.artifacts["OpenHermes 2.5"])

@@ -298,8 +298,14 @@ _TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u20
 """Curly quotes read as straight ones, so "ChatGPT\u2019s" and "ChatGPT's" are tokenised alike."""
 
 
+_MARKUP = re.compile("[\\[<&\\\\*`\u2018\u2019\u201c\u201d]|__")
+"""Any character one of the substitutions below acts on; most prose lines have none and skip them all."""
+
+
 def _clean(text: str) -> str:
     """Markdown and HTML markup out, words in: `[GPT-4](url)` reads as `GPT-4`."""
+    if _MARKUP.search(text) is None:
+        return " ".join(text.split())
     text = _IMAGE.sub(" ", text.translate(_TYPOGRAPHIC))
     text = _LINK.sub(r"\1", text)
     text = _REFERENCE_LINK.sub(r"\1", text)

@@ -53,6 +53,10 @@ def _key(text: str) -> str:
     return text.strip().strip("/").lower()
 
 
+def _edge_order(edge: Edge) -> tuple[str, str, str, int]:
+    return (edge.source, edge.target, edge.location.path, edge.location.line or 0)
+
+
 def _path_key(text: str) -> str:
     return posixpath.normpath(text.replace("\\", "/")).lower()
 
@@ -60,43 +64,90 @@ def _path_key(text: str) -> str:
 @dataclass
 class LineageGraph:
     artifacts: dict[str, Artifact] = field(default_factory=dict)
-    edges: list[Edge] = field(default_factory=list)
     _by_name: dict[str, str] = field(default_factory=dict)
     _by_path: dict[str, str] = field(default_factory=dict)
     _by_stem: dict[str, str] = field(default_factory=dict)
     _by_folder: dict[str, str] = field(default_factory=dict)
+    _moved: dict[str, str] = field(default_factory=dict)
+    """Ids merged into a described artifact with another id: index entries that still name them lead on."""
+    _placeholders: set[str] = field(default_factory=set)
+    """Artifacts known only as an edge's target: a description that arrives later replaces them."""
+    _edges: set[Edge] = field(default_factory=set)
     _edges_from: dict[tuple[str, str], list[Edge]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, result: SourceResult) -> LineageGraph:
         graph = cls()
+        graph.extend(result)
+        return graph
+
+    def extend(self, result: SourceResult) -> None:
+        """Add more lineage (the catalog's account of datasets the scan only named) without starting over:
+        a scan of thousands of files must not rebuild its graph for every round of catalog lookups."""
         ordered = sorted(
             result.artifacts, key=lambda a: (_key(a.id), a.external, a.location.path, a.location.line or 0)
         )
         for artifact in ordered:
-            graph._add(artifact)
-        graph.edges = sorted(
-            set(result.edges), key=lambda e: (e.source, e.relation, e.target, e.location.path, e.location.line or 0)
-        )
-        for edge in graph.edges:
-            if graph.find(edge.target, edge.target_paths) is None:
+            self._add(artifact)
+        edges = sorted(set(result.edges) - self._edges, key=lambda e: (e.relation, *_edge_order(e)))
+        self._edges.update(edges)
+        for edge in edges:
+            if self.find(edge.target, edge.target_paths) is None:
                 kind = "model" if edge.relation == "base_model" else "dataset"
-                graph._add(Artifact(id=edge.target, kind=kind, location=edge.location, external=True))
-        for edge in graph.edges:  # indexed once: walking the graph must not rescan every edge per step
-            source = graph._by_name.get(_key(edge.source))
+                self._add(Artifact(id=edge.target, kind=kind, location=edge.location, external=True))
+                self._placeholders.add(edge.target)
+        touched: set[tuple[str, str]] = set()
+        for edge in edges:  # indexed once: walking the graph must not rescan every edge per step
+            source = self._lookup(self._by_name, _key(edge.source))
             if source is not None:
-                graph._edges_from.setdefault((source, edge.relation), []).append(edge)
-        return graph
+                self._edges_from.setdefault((source, edge.relation), []).append(edge)
+                touched.add((source, edge.relation))
+        for key in touched:  # the order one build of everything would give, whatever the round
+            self._edges_from[key].sort(key=_edge_order)
+
+    def _lookup(self, index: dict[str, str], key: str) -> str | None:
+        found = index.get(key)
+        while found is not None and found in self._moved:
+            found = self._moved[found]
+        return found
 
     def _add(self, artifact: Artifact) -> None:
-        existing_id = self._by_name.get(_key(artifact.id))
-        if existing_id is None:
-            for path in artifact.paths:
-                existing_id = self._by_path.get(_path_key(path))
-                if existing_id:
-                    break
-        if existing_id is not None:
-            artifact = _merge(self.artifacts[existing_id], artifact)
+        """Join the artifact with the node it is: the one with its id, or else one with a path it lives in.
+
+        The catalog's other names are curated aliases of one dataset (`HuggingFaceH4/Code-Feedback`,
+        `ai2-adapt-dev/codefeedback-single-turn-reformat`), so a catalog entry also joins the references made
+        under them; never a dataset the scan describes, whose own account the catalog does not override.
+        A scanned artifact's other names (a card's `pretty_name`) only help find it: two datasets may share them.
+        """
+        same: list[str] = []
+        for number, name in enumerate((artifact.id, *artifact.names) if artifact.catalogued else (artifact.id,)):
+            found = self._lookup(self._by_name, _key(name))
+            if found is None or found in same:
+                continue
+            node = self.artifacts[found]
+            if number == 0 or (node.external and node.kind == artifact.kind):
+                same.append(found)
+        if not same:
+            found = next(filter(None, (self._lookup(self._by_path, _path_key(p)) for p in artifact.paths)), None)
+            same = [found] if found is not None else []
+        joined: Artifact | None = None
+        for existing_id in same:  # the first node found keeps its id, unless a described one joins it
+            if existing_id in self._placeholders:
+                self._placeholders.discard(existing_id)
+            else:
+                existing = self.artifacts[existing_id]
+                joined = existing if joined is None else _merge(joined, existing)
+        artifact = artifact if joined is None else _merge(joined, artifact)
+        for existing_id in same:
+            if existing_id != artifact.id:
+                del self.artifacts[existing_id]
+                self._moved[existing_id] = artifact.id
+                for relation in ("trained_on", "derived_from", "base_model"):
+                    moved = self._edges_from.pop((existing_id, relation), [])
+                    if moved:
+                        edges = self._edges_from.setdefault((artifact.id, relation), [])
+                        edges.extend(moved)
+                        edges.sort(key=_edge_order)
         self.artifacts[artifact.id] = artifact
         for name in (artifact.id, *artifact.names):
             self._by_name.setdefault(_key(name), artifact.id)
@@ -111,14 +162,15 @@ class LineageGraph:
 
     def find(self, reference: str, paths: tuple[str, ...] = ()) -> Artifact | None:
         """An artifact by id, other name, or path (a folder holds what is under it; a suffix may be left off)."""
-        found = self._by_name.get(_key(reference))
+        found = self._lookup(self._by_name, _key(reference))
         if found is not None:
             return self.artifacts[found]
         for candidate in paths:
             wanted = _path_key(candidate)
             for index in (self._by_path, self._by_stem, self._by_folder):
-                if wanted in index:
-                    return self.artifacts[index[wanted]]
+                found = self._lookup(index, wanted)
+                if found is not None:
+                    return self.artifacts[found]
         return None
 
     def datasets(self) -> list[Artifact]:

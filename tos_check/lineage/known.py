@@ -24,8 +24,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 def graph_with_known_datasets(result: SourceResult, catalog: KnownDatasets) -> LineageGraph:
     """Build the graph, then describe every merely-named dataset the catalog knows, until none is left."""
     looked_up: set[str] = set()
+    graph = LineageGraph.build(result)
     while True:
-        graph = LineageGraph.build(result)
         added = SourceResult()
         for artifact in graph.artifacts.values():
             if not artifact.external or artifact.kind != "dataset" or artifact.id in looked_up:
@@ -36,7 +36,7 @@ def graph_with_known_datasets(result: SourceResult, catalog: KnownDatasets) -> L
                 added.extend(_describe(artifact, entry, catalog))
         if not added.artifacts:
             return graph
-        result.extend(added)
+        graph.extend(added)
 
 
 def _describe(artifact: Artifact, entry: KnownDataset, catalog: KnownDatasets) -> SourceResult:
