@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from tos_check.walk import walk
+from pytest import MonkeyPatch
+
+from tos_check.plugins import sources
+from tos_check.walk import HEAD_BYTES, walk
 
 
 def test_walk_is_sorted_and_skips_vcs_and_venv(tmp_path: Path) -> None:
@@ -64,3 +68,40 @@ def test_a_repository_yields_its_head_and_nothing_inside_git(tmp_path: Path) -> 
         (tmp_path / "repo" / name).write_text("x")
     shown = [f.relative for f in walk([tmp_path]).files]
     assert shown == ["repo/.git/HEAD", "repo/README.md"]
+
+
+def test_relative_paths_are_below_the_scanned_folder(tmp_path: Path) -> None:
+    (tmp_path / "proj" / "data" / "deep").mkdir(parents=True)
+    (tmp_path / "proj" / "data" / "deep" / "card.md").write_text("x")
+    (tmp_path / "proj" / "top.yaml").write_text("x")
+    files = walk([tmp_path / "proj"]).files
+    assert [f.relative for f in files] == ["top.yaml", "data/deep/card.md"]
+
+
+def test_every_source_claims_from_one_shared_read_of_the_head(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    (tmp_path / "README.md").write_text("---\nlicense: mit\n---\n" + "x" * 20_000)
+    (tmp_path / "train.yaml").write_text("base_model: m\ndatasets:\n  - path: d\n")
+    (tmp_path / "meta.json").write_text('{"bomFormat": "CycloneDX"}')
+    files = walk([tmp_path]).files
+    registered = sources()  # loads what sources need before counting
+    opened: list[str] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.parent == tmp_path:
+            opened.append(self.name)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    claimed = {f.path.name: sorted(s.name for s in registered if s.claims(f)) for f in files}
+    assert claimed["README.md"] == ["cards"] and claimed["train.yaml"] == ["training-configs"]
+    assert claimed["meta.json"] == ["cyclonedx"]
+    assert sorted(opened) == ["README.md", "meta.json", "train.yaml"]
+    assert files[0].head is not None and len(files[0].head) == HEAD_BYTES
+
+
+def test_head_of_a_file_that_cannot_be_opened_is_none(tmp_path: Path) -> None:
+    (tmp_path / "gone.json").write_text("[]")
+    file = walk([tmp_path]).files[0]
+    (tmp_path / "gone.json").unlink()
+    assert file.head is None

@@ -32,6 +32,35 @@ SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 """libyaml's parser when PyYAML has it (several times faster); both compose the same nodes, with marks."""
 SEQ_TAG = "tag:yaml.org,2002:seq"
 MAP_TAG = "tag:yaml.org,2002:map"
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _Loader(SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, minus the cost of trying every implicit type on every plain scalar.
+
+    YAML 1.1 types a plain scalar by regular expressions chosen by its first character (digits, `-`, `.`,
+    `~`, and the letters of true/false/yes/no/on/off/null); keys and most values (`path`, `datasets`,
+    `HuggingFaceH4/ultrachat_200k`) start with none of them and are strings, as the resolver would find.
+    """
+
+    _FIRST = frozenset(SAFE_LOADER.yaml_implicit_resolvers)
+    _TAGS: dict[str, str] = {}
+    """The others (`type`, `name`, `true`, `3`) recur in every file: their tag, which depends on the text only."""
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode or not implicit[0]:
+            return str(super().resolve(kind, value, implicit))
+        if value and value[0] not in self._FIRST:
+            return STR_TAG
+        tag = self._TAGS.get(value)
+        if tag is None:
+            if len(self._TAGS) >= 10_000:
+                self._TAGS.clear()
+            tag = self._TAGS[value] = str(super().resolve(kind, value, implicit))
+        return tag
+
+
+assert None not in _Loader._FIRST and not _Loader.yaml_path_resolvers, "no resolver may apply to every scalar"
 
 
 @dataclass
@@ -108,7 +137,7 @@ def parse_yaml(text: str, path: str, *, repeated_keys: Literal["error", "last"] 
     them with `yaml.safe_load` (training configs) may ask for `repeated_keys="last"`: the last value wins as
     in the tool, and the repeats are listed in `Document.repeated` for the caller to judge.
     """
-    loader = SAFE_LOADER(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -191,10 +220,10 @@ class _YamlBuilder:
         self.lines.setdefault(loc, node.start_mark.line + 1)
         if len(loc) > MAX_DEPTH:
             raise self.fail(node, f"nested more than {MAX_DEPTH} levels deep")
-        if id(node) in self.active:
-            raise self.fail(node, "recursive alias: a node contains itself")
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
+        if id(node) in self.active:
+            raise self.fail(node, "recursive alias: a node contains itself")
         if node.tag not in (SEQ_TAG, MAP_TAG):
             raise self.fail(node, f"invalid YAML: tag {node.tag!r} is not allowed (only plain data is read)")
         self.active.add(id(node))
@@ -208,6 +237,8 @@ class _YamlBuilder:
         raise self.fail(node, f"unsupported YAML node {node.tag}")
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == STR_TAG:  # what the constructor would return, without its bookkeeping
+            return node.value
         try:
             return _plain(self.constructor.construct_object(node, deep=True))
         except ValueError:

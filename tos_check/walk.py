@@ -11,9 +11,13 @@ import posixpath
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from tos_check.problems import Problem
+
+HEAD_BYTES = 8192
+"""How much of a file `ScanFile.head` holds: enough for every source to recognise what the file is."""
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
 
@@ -29,6 +33,19 @@ class ScanFile:
     @property
     def folder(self) -> str:
         return posixpath.dirname(self.display)
+
+    @cached_property
+    def head(self) -> bytes | None:
+        """The first `HEAD_BYTES` of the file, or None when it cannot be opened.
+
+        Sources that recognise a file by its first bytes share this one read instead of opening the
+        file once each. None lets a source claim an unreadable file so that its `read` reports why.
+        """
+        try:
+            with self.path.open("rb") as handle:
+                return handle.read(HEAD_BYTES)
+        except OSError:
+            return None
 
 
 @dataclass
@@ -71,9 +88,9 @@ def _walk_dir(
     root: Path, display: str, problems: list[Problem], seen_files: set[tuple[int, int]]
 ) -> Iterator[ScanFile]:
     visited: set[tuple[int, int]] = set()
-    stack: list[tuple[Path, str]] = [(root, display)]
+    stack: list[tuple[Path, str, str]] = [(root, display, "")]
     while stack:
-        folder, shown = stack.pop()
+        folder, shown, relative = stack.pop()
         try:
             info = folder.stat()
         except OSError as exc:
@@ -91,9 +108,10 @@ def _walk_dir(
         except OSError as exc:
             problems.append(Problem(shown, None, f"cannot list folder: {exc.strerror or exc}"))
             continue
-        subfolders: list[tuple[Path, str]] = []
+        subfolders: list[tuple[Path, str, str]] = []
         for entry in entries:
             child = posixpath.join(shown, entry.name) if shown != "." else entry.name
+            below = f"{relative}/{entry.name}" if relative else entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
                 is_file = entry.is_file(follow_symlinks=True)
@@ -103,20 +121,20 @@ def _walk_dir(
             if is_dir:
                 if entry.name == ".git" and os.path.isfile(os.path.join(entry.path, "HEAD")):
                     # A repository's history is read by the git source (with git); its internals are never walked.
-                    head = posixpath.join(child, "HEAD")
-                    yield ScanFile(Path(entry.path, "HEAD"), head, posixpath.relpath(head, display))
+                    yield ScanFile(Path(entry.path, "HEAD"), posixpath.join(child, "HEAD"), f"{below}/HEAD")
                 elif entry.name not in SKIPPED_DIRS:
-                    subfolders.append((Path(entry.path), child))
+                    subfolders.append((Path(entry.path), child, below))
             elif is_file:
                 try:
-                    st = os.stat(entry.path)
+                    target = entry.stat()  # follows a symlink: the file it leads to is read once
                 except OSError as exc:
                     problems.append(Problem(child, None, f"cannot read: {exc.strerror or exc}"))
                     continue
-                if (st.st_dev, st.st_ino) in seen_files:
+                file_key = (target.st_dev, target.st_ino)
+                if file_key in seen_files:
                     continue
-                seen_files.add((st.st_dev, st.st_ino))
-                yield ScanFile(Path(entry.path), child, posixpath.relpath(child, display))
+                seen_files.add(file_key)
+                yield ScanFile(Path(entry.path), child, below)
             elif entry.is_symlink():
                 problems.append(Problem(child, None, "broken symlink or symlink loop; skipped"))
             else:

@@ -105,11 +105,10 @@ class CardSource:
         name = file.path.name.lower()
         if not name.endswith(".md"):
             return False
-        try:
-            if _opens_front_matter(file.path):
-                return True
-        except OSError:
+        if file.head is None:
             return _is_readme(file.path)  # read() reports why it cannot be read
+        if _opens_front_matter(file.head):
+            return True
         return _is_readme(file.path) and _beside_data(file.path.parent)
 
     def read(self, file: ScanFile) -> SourceResult:
@@ -137,11 +136,10 @@ def _is_readme(path: Path) -> bool:
     return path.name.lower() == "readme.md"
 
 
-def _opens_front_matter(path: Path) -> bool:
+def _opens_front_matter(head: bytes) -> bool:
     """Whether the first line is `---`, from the first bytes only, so that claiming stays cheap."""
-    with path.open("rb") as handle:
-        head = handle.read(16).removeprefix(b"\xef\xbb\xbf")
-    return head.split(b"\n", 1)[0].rstrip(b"\r \t") == b"---"
+    first = head[:16].removeprefix(b"\xef\xbb\xbf")
+    return first.split(b"\n", 1)[0].rstrip(b"\r \t") == b"---"
 
 
 def _beside_data(folder: Path) -> bool:

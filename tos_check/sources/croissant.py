@@ -97,7 +97,7 @@ class CroissantSource(ResolvingSource):
             return False
         if "croissant" in file.path.name.lower():
             return True
-        start = head(file.path)
+        start = head(file)
         return b'"@context"' in start and b"mlcommons.org/croissant" in start
 
     def read(self, file: ScanFile) -> SourceResult:

@@ -46,7 +46,7 @@ class CycloneDxSource(ResolvingSource):
         name = file.path.name.lower()
         if name in ("bom.json", "bom.cdx.json") or name.endswith(".cdx.json"):
             return True
-        return is_json_name(file) and _BOM_FORMAT.search(head(file.path)) is not None
+        return is_json_name(file) and _BOM_FORMAT.search(head(file)) is not None
 
     def read(self, file: ScanFile) -> SourceResult:
         doc, problems = read_object(file)

@@ -70,11 +70,7 @@ class DistilabelSource:
             return True
         if not name.endswith((".yaml", ".yml")):
             return False
-        try:
-            with file.path.open("rb") as handle:
-                head = handle.read(PEEK_BYTES)
-        except OSError:
-            return False
+        head = (file.head or b"")[:PEEK_BYTES]
         return _TOP_PIPELINE.search(head) is not None and _STEPS.search(head) is not None
 
     def read(self, file: ScanFile) -> SourceResult:

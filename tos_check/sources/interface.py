@@ -13,7 +13,8 @@ class Source(Protocol):
     """Short id shown by `tos-check plugins` and in problems."""
 
     def claims(self, file: ScanFile) -> bool:
-        """Whether this source reads the file; decided from the name alone, so the walk stays fast."""
+        """Whether this source reads the file: from its name, or from `file.head` (one read shared by all
+        sources), never by opening the file again, so that claiming stays cheap on a large tree."""
         ...
 
     def read(self, file: ScanFile) -> SourceResult:

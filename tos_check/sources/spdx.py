@@ -61,7 +61,7 @@ class SpdxSource(ResolvingSource):
         name = file.path.name.lower()
         if name.endswith((".spdx.json", ".spdx3.json", ".spdx.jsonld", ".spdx3.jsonld")):
             return True
-        return is_json_name(file) and _SPDX3_CONTEXT.search(head(file.path)) is not None
+        return is_json_name(file) and _SPDX3_CONTEXT.search(head(file)) is not None
 
     def read(self, file: ScanFile) -> SourceResult:
         doc, problems = read_object(file)

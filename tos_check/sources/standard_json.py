@@ -8,11 +8,8 @@ data, into `generated_by` evidence at the field's line.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
 from tos_check.detect.prose import MentionFinder
@@ -41,27 +38,9 @@ class StandardResolver(IdentityResolver, MentionFinder, Protocol):
     """Names in fields and names in prose are resolved by the same resolver (the catalog's, or a test double)."""
 
 
-def head(path: Path) -> bytes:
-    """The first `SNIFF_BYTES` of a file, shared by every source that sniffs (read once per file version)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return b""
-    return _head(str(path), info.st_mtime_ns, info.st_size)
-
-
-@lru_cache(maxsize=64)
-def _head(path: str, mtime_ns: int, size: int) -> bytes:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return b""
-    try:
-        return os.read(fd, SNIFF_BYTES)
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
+def head(file: ScanFile) -> bytes:
+    """The first `SNIFF_BYTES` of a file (empty when it cannot be opened: `read` says why)."""
+    return (file.head or b"")[:SNIFF_BYTES]
 
 
 def is_json_name(file: ScanFile) -> bool:

@@ -44,7 +44,7 @@ class TrainingConfigSource:
     name = "training-configs"
 
     def claims(self, file: ScanFile) -> bool:
-        return parse.claims(file.path, file.relative or file.display)
+        return parse.claims(file.path, file.relative or file.display, file.head)
 
     def read(self, file: ScanFile) -> SourceResult:
         try:

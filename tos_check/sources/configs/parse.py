@@ -64,7 +64,7 @@ _NOT_A_CONFIG = re.compile(rb"^(distilabel|pipeline|artifacts|versions|clauses|p
 """Top-level keys of files other sources own: distilabel pipelines, our manifest, policies, identity catalogs."""
 
 
-def claims(path: Path, relative: str) -> bool:
+def claims(path: Path, relative: str, head: bytes | None) -> bool:
     """From the name, and for `.yaml` / `.yml` / `.json` from the first few KB: tool keys where they belong."""
     name = path.name.lower()
     if name in RESERVED_NAMES or name.endswith((".tos-provenance.yaml", ".tos-provenance.yml")):
@@ -76,11 +76,9 @@ def claims(path: Path, relative: str) -> bool:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".json"):
         return False
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(PEEK_BYTES)
-    except OSError:
+    if head is None:
         return False
+    head = head[:PEEK_BYTES]
     if suffix == ".json":
         return head.lstrip().startswith(b"{") and _JSON_KEY.search(head) is not None
     head = head.removeprefix(b"\xef\xbb\xbf")

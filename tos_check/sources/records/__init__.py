@@ -69,11 +69,9 @@ def _opens_array(file: ScanFile) -> bool:
     A `.json` that cannot be opened, or holds binary bytes, is claimed too: no other source will read it,
     and `read` reports why it is not a records file, so it is never skipped in silence.
     """
-    try:
-        with file.path.open("rb") as handle:
-            head = handle.read(JSON_PROBE)
-    except OSError:
+    if file.head is None:
         return True
+    head = file.head[:JSON_PROBE]
     return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"[" or looks_binary(head)
 
 
