@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tos_check.loader import load_document, parse_json, parse_yaml, read_text
 from tos_check.problems import InputError
@@ -155,3 +156,17 @@ def test_repeated_keys_can_let_the_last_win_and_are_listed() -> None:
     assert doc.repeated == [(("b",), 4)]
     assert doc.line_of(("b", "y")) == 5
     assert ("b", "x") not in doc.lines  # the overwritten value leaves no stale line behind
+
+
+def test_plain_scalars_are_typed_as_yaml_1_1_types_them() -> None:
+    # Every first character the implicit resolvers look at, and strings that merely start like a type.
+    values = [
+        "yes", "No", "on", "OFF", "true", "False", "null", "~", "", "12", "-3", "+4", "0x1F", "0o17", "1_000",
+        "1.5", "-.5", ".inf", "-.Inf", ".nan", "1e3", "6.02e+23", "190:20:30", "2024-01-05", "2024-01-05 10:00:00",
+        "<<x", "nope", "tokenizer", "false-positive", "12abc", "-x", ".hidden", "~tilde", "Y", "n", "path",
+        "HuggingFaceH4/ultrachat_200k", "gpt-4", "o1-mini", "True-ish",
+    ]  # fmt: skip
+    text = "\n".join(f"k{i}: {v}" for i, v in enumerate(values)) + "\nlist: [yes, 3, x]\n"
+    expected = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in yaml.safe_load(text).items()}
+    assert parse_yaml(text, "t.yaml").data == expected
+    assert parse_yaml(text, "t.yaml").data == expected  # and again, from what the first parse remembered
