@@ -83,8 +83,16 @@ def find_generations(text: str, line_offset: int, resolver: MentionFinder) -> li
     for block in _blocks(text, line_offset):
         if block.kind != "item":
             lead = None
-        for start, sentence in _sentences(block.text):
-            mentions = resolver.find_mentions(sentence)
+        # Names are found in the whole block at once: a name never runs across a sentence's end (that
+        # takes punctuation and a space, which no name holds), and most blocks name no model at all.
+        in_block = resolver.find_mentions(block.text)
+        for start, sentence in _sentences(block.text) if in_block else ():
+            end = start + len(sentence)
+            mentions = [
+                m.model_copy(update={"start": m.start - start, "end": m.end - start})
+                for m in in_block
+                if start <= m.start and m.end <= end
+            ]
             if not mentions:
                 continue
             for mention, roles, confidence in _read_sentence(sentence, mentions, lead):
@@ -367,8 +375,12 @@ def _blocks(text: str, line_offset: int) -> Iterator[_Block]:
                 yield current
                 current = None
             continue
-        stripped, in_comment = _without_comments(stripped, in_comment)
-        kind, body = _line_kind(_QUOTE.sub("", stripped).strip())
+        if in_comment or "<!--" in stripped:
+            stripped, in_comment = _without_comments(stripped, in_comment)
+        if stripped.startswith(">"):
+            stripped = _QUOTE.sub("", stripped).strip()
+        # A line that starts with a letter is text: every other kind starts with a mark (`#`, `|`, `-`, a digit).
+        kind, body = ("text", stripped) if stripped[:1].isalpha() else _line_kind(stripped)
         cleaned = _clean(body)
         if kind == "text" and current is not None and current.kind in ("text", "item"):
             if cleaned:
