@@ -25,9 +25,18 @@ def trace(
     depth: int = 1,
     by: str = "third_party",
     role: str = "responses",
+    via: str | None = None,
 ) -> Trace:
     evidence = Evidence(kind="declared", detail="x", location=WHERE, confidence=1.0)
-    generation = GeneratedBy(model=model, date_from=date, date_until=date, by=by, role=role, evidence=evidence)  # type: ignore[arg-type]
+    generation = GeneratedBy(
+        model=model,
+        date_from=date,
+        date_until=date,
+        by=by,
+        role=role,
+        via=via,
+        evidence=evidence,  # type: ignore[arg-type]
+    )
     hops = tuple(Hop(source=f"n{i}", relation="generated_by", target=f"n{i + 1}", location=WHERE) for i in range(depth))
     return Trace("data/sft", generation, depth, hops)
 
@@ -138,6 +147,18 @@ def test_open_weights_excluded_by_policy_and_unknown_models_are_reported() -> No
     assert rules(judge(model="permissive-7b")) == []
     assert rules(judge(model="closed-x")) == [("tos-check/no-policy", "notice", "note")]
     assert rules(judge(model="who-knows")) == [("tos-check/unresolved-model", "notice", "note")]
+
+
+def test_an_assistant_that_does_not_name_its_model_is_a_note_of_its_own() -> None:
+    (unnamed,) = judge(model="Cursor", via="Cursor")
+    assert (unnamed.rule, unnamed.severity) == ("tos-check/unnamed-model", "note")
+    assert "made with Cursor, which does not record the model it ran" in unnamed.message
+    assert "alias" not in unnamed.message  # no catalog entry could fix this: the model is not recorded
+    # The assistant named a model: that model is judged, whatever the assistant.
+    assert rules(judge(model="acme-large", via="aider", date=dt.date(2023, 6, 1))) == rules(
+        judge(date=dt.date(2023, 6, 1))
+    )
+    assert rules(judge(model="who-knows", via="aider")) == [("tos-check/unresolved-model", "notice", "note")]
 
 
 def test_finding_ids_are_stable_and_distinct() -> None:

@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tos_check.identity.resolver import Resolver
 from tos_check.lineage.model import SourceResult
-from tos_check.plugins import sources
+from tos_check.plugins import policy_dirs, sources
+from tos_check.policy.load import load_policies
+from tos_check.scan import ScanOptions, scan
 from tos_check.sources.git_repos import Commit, GitRepoSource, marks
+from tos_check.use import DeclaredUse, UseSource
 from tos_check.walk import ScanFile, walk
 
 GIT = shutil.which("git")
@@ -303,3 +307,24 @@ def test_scan_reads_a_nested_clone_through_its_head(marked: tuple[Path, Path]) -
     [file] = [f for f in walked.files if f.relative.endswith(".git/HEAD")]
     assert file.relative == "code/repo-a/.git/HEAD"
     assert [s.name for s in sources() if s.claims(file)] == ["git"]
+
+
+@needs_git
+def test_a_scan_judges_named_models_and_notes_assistants_that_name_none(marked: tuple[Path, Path]) -> None:
+    root, _ = marked
+    report = scan(
+        [root],
+        UseSource(use=DeclaredUse(), path=None, assumed=True),
+        load_policies(policy_dirs())[0],
+        Resolver.builtin(),
+        ScanOptions(as_of=dt.date(2026, 1, 1)),
+    )
+    by_rule: dict[str, set[str | None]] = {}
+    for finding in report.findings:
+        by_rule.setdefault(finding.rule, set()).add(finding.model)
+    assert by_rule["tos-check/unnamed-model"] == {"GitHub Copilot", "Cursor", "Devin", "aider"}
+    assert "tos-check/unresolved-model" not in by_rule
+    # Named models are resolved and their providers' terms looked up (a policy finding, or a note that no
+    # version of those terms is known for the commits' dates).
+    judged = {m for rule, models in by_rule.items() if rule != "tos-check/unnamed-model" for m in models}
+    assert judged == {"Claude", "Claude Opus 4", "gpt-4o"}

@@ -133,6 +133,16 @@ class Evaluator:
         if not identity.known:
             if trace.generator is not None:
                 return []  # an intermediate model of ours: the traces through it carry the findings
+            if trace.generation.via is not None and trace.generation.model == trace.generation.via:
+                return [
+                    trace_notice(
+                        trace,
+                        identity,
+                        "unnamed-model",
+                        f"made with {trace.generation.via}, which does not record the model it ran: which "
+                        "provider's terms govern these outputs is unknown, so none were checked",
+                    )
+                ]
             return [
                 trace_notice(
                     trace,

@@ -52,6 +52,9 @@ class GeneratedBy(_Frozen):
     date_from: dt.date | None = None
     date_until: dt.date | None = None
     records: int | None = Field(None, ge=0)
+    via: str | None = Field(
+        None, description="The assistant the model was used through (Cursor, GitHub Copilot), when metadata names it."
+    )
     evidence: Evidence
 
 

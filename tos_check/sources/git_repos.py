@@ -358,6 +358,7 @@ def _generation(assistant: str, model: str, tally: _Tally, total: int, folder: s
         date_from=_date(first.date),
         date_until=_date(last.date),
         records=count,
+        via=assistant,
         evidence=Evidence(
             kind="metadata", detail=detail, location=Location(path=folder), confidence=tally.strongest.confidence
         ),
