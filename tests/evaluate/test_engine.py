@@ -187,3 +187,31 @@ def test_the_same_outputs_stated_twice_are_one_finding_with_both_evidences() -> 
 def test_unresolved_model_notice_keeps_the_evidence_confidence() -> None:
     (notice,) = judge(model="who-knows")
     assert notice.confidence == 1.0  # a filter on confidence must not hide what could not be checked
+
+
+def _record_trace(model: str, path: str, line: int, records: int) -> Trace:
+    where = Location(path=path, line=line)
+    evidence = Evidence(kind="record", detail=f"field model: {model}", location=where, confidence=0.95)
+    generation = GeneratedBy(model=model, records=records, evidence=evidence)
+    return Trace(
+        "data/sft", generation, 1, (Hop(source="data/sft", relation="generated_by", target=model, location=where),)
+    )
+
+
+def test_names_no_catalog_matches_are_one_note_per_file() -> None:
+    policies, _ = load_policies([FIXTURES])
+    evaluator = Evaluator(policies, StubResolver(), DeclaredUse(), TODAY)  # type: ignore[arg-type]
+    cars = [_record_trace(m, "cars.csv", 2 + i, 10 * (i + 1)) for i, m in enumerate(["Civic", "Accord", "Camry"])]
+    other = [_record_trace("who-knows", "other.jsonl", 4, 5)]
+    findings = evaluator.evaluate(SUBJECT, [*cars, *other])
+    notes = sorted((f for f in findings if f.rule == "tos-check/unresolved-model"), key=lambda f: f.location.path)
+    assert [f.location.path for f in notes] == ["cars.csv", "other.jsonl"]
+    grouped, single = notes
+    assert "models 'Accord', 'Camry', 'Civic' are (3 names in 60 records)" in grouped.message
+    assert grouped.model is None and len(grouped.evidence) == 3
+    assert grouped.chain[-1].target == "3 unresolved names"
+    assert single.model == "who-knows" and "model 'who-knows' is" in single.message
+    # The known model in the same file is still judged on its own.
+    known = evaluator.evaluate(SUBJECT, [*cars, _record_trace("acme-large", "cars.csv", 9, 1)])
+    assert any(f.model == "acme-large" and f.rule.startswith("acme-terms/") for f in known)
+    assert sum(f.rule == "tos-check/unresolved-model" for f in known) == 1

@@ -16,7 +16,13 @@ from typing import Any, Literal
 
 from tos_check.evaluate.finding import ClauseRef, Finding, ObligationStatus, PolicyRef, finding_id
 from tos_check.evaluate.messages import clause_message, licence_message
-from tos_check.evaluate.notices import beyond_reach, trace_notice, unknown_generator, unknown_provenance
+from tos_check.evaluate.notices import (
+    beyond_reach,
+    trace_notice,
+    unknown_generator,
+    unknown_provenance,
+    unresolved_models,
+)
 from tos_check.identity.model import Identity, IdentityResolver
 from tos_check.lineage.graph import Hop, Trace
 from tos_check.lineage.model import Artifact, Evidence, GeneratedBy
@@ -27,6 +33,8 @@ from tos_check.use import DeclaredUse
 
 PERMISSIVE_LICENSES = frozenset({"apache-2.0", "mit", "bsd-3-clause", "bsd-2-clause", "cc-by-4.0", "cc0-1.0"})
 """Open-weight licences that put no condition on outputs: no policy needed, nothing to report."""
+
+UNRESOLVED_ADVICE = "add an alias to the identity catalog"
 
 HOP_DISCOUNT = 0.9
 UNVERIFIED_DISCOUNT = 0.7
@@ -51,7 +59,13 @@ class Evaluator:
     ) -> list[Finding]:
         """Findings for one dataset: from the outputs that reached it, and from licences of the data it holds."""
         findings: dict[str, Finding] = {}
-        for trace, corroboration in self.corroborated(traces):
+        corroborated = self.corroborated(traces)
+        unresolved = [t for t, _ in corroborated if self._unresolved(t)]
+        for notice in unresolved_models(unresolved, UNRESOLVED_ADVICE):
+            findings.setdefault(notice.id, notice)
+        for trace, corroboration in corroborated:
+            if self._unresolved(trace):
+                continue
             for finding in self.judge(trace, subject):
                 if corroboration:
                     finding = finding.model_copy(update={"evidence": [*finding.evidence, *corroboration]})
@@ -128,6 +142,11 @@ class Evaluator:
                 return candidate
         return identity
 
+    def _unresolved(self, trace: Trace) -> bool:
+        """A name no catalog entry matches, written where a model's name belongs: judged with the others
+        from the same place (a `model` column of car makes is one note, not one per make)."""
+        return trace.generator is None and trace.generation.via is None and not self.identity_of(trace).known
+
     def judge(self, trace: Trace, subject: Artifact) -> list[Finding]:
         identity = self.identity_of(trace)
         if not identity.known:
@@ -143,15 +162,7 @@ class Evaluator:
                         "provider's terms govern these outputs is unknown, so none were checked",
                     )
                 ]
-            return [
-                trace_notice(
-                    trace,
-                    identity,
-                    "unresolved-model",
-                    f"could not tell which provider's model {trace.generation.model!r} is; "
-                    "its terms were not checked (add an alias to the identity catalog)",
-                )
-            ]
+            return unresolved_models([trace], UNRESOLVED_ADVICE)
         policies = self.policies.covering(identity)
         if not policies:
             if identity.open_weights and (identity.license or "").lower() in PERMISSIVE_LICENSES:

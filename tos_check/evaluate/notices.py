@@ -71,6 +71,58 @@ def trace_notice(
     )
 
 
+MAX_NAMES_SHOWN = 5
+"""Unresolved names listed in one notice; the rest are counted."""
+
+
+def unresolved_models(traces: list[Trace], advice: str) -> list[Finding]:
+    """One note per place (the same file, reached the same way) for all the names there that no catalog
+    entry matches: a `model` field that holds car makes, or names of people, is one note, not hundreds."""
+    groups: dict[tuple[object, ...], list[Trace]] = {}
+    for trace in traces:
+        key = (trace.depth, trace.generation.evidence.location.path, tuple(str(h) for h in trace.chain[:-1]))
+        groups.setdefault(key, []).append(trace)
+    out: list[Finding] = []
+    for group in groups.values():
+        if len(group) == 1:
+            (trace,) = group
+            text = f"could not tell which provider's model {trace.generation.model!r} is; its terms were not checked"
+            out.append(
+                trace_notice(trace, Identity(input=trace.generation.model), "unresolved-model", f"{text} ({advice})")
+            )
+            continue
+        group.sort(key=lambda t: (t.generation.model, t.chain[-1].location.line or 0))
+        names = list(dict.fromkeys(t.generation.model for t in group))
+        shown = ", ".join(repr(n) for n in names[:MAX_NAMES_SHOWN])
+        more = f" and {len(names) - MAX_NAMES_SHOWN} more" if len(names) > MAX_NAMES_SHOWN else ""
+        first = group[0]
+        records = [t.generation.records for t in group]
+        counted = f" in {sum(r for r in records if r):,} records" if all(r is not None for r in records) else ""
+        last = first.chain[-1].model_copy(update={"target": f"{len(names)} unresolved names"})
+        notice = trace_notice(
+            first,
+            Identity(input=first.generation.model),
+            "unresolved-model",
+            f"could not tell which provider's models {shown}{more} are ({len(names)} names{counted}); their "
+            f"terms were not checked (if they name AI models, {advice}; if the field holds something else, "
+            "no model is named here)",
+        )
+        out.append(
+            notice.model_copy(
+                update={
+                    "id": finding_id(notice.rule, first.subject, names, [str(h) for h in first.chain[:-1]]),
+                    "model": None,
+                    "model_family": None,
+                    "evidence": [t.generation.evidence for t in group],
+                    "chain": [*first.chain[:-1], last],
+                    "confidence": round(max(t.generation.evidence.confidence for t in group), 2),
+                    "generated": None,
+                }
+            )
+        )
+    return out
+
+
 def beyond_reach(
     trace: Trace,
     subject: Artifact,
