@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tos_check.evaluate.finding import ClauseRef, Finding, ObligationStatus, PolicyRef, finding_id
+from tos_check.evaluate.judging import Basis, Judging
 from tos_check.evaluate.messages import clause_message, licence_message
 from tos_check.evaluate.notices import (
     beyond_reach,
@@ -196,7 +197,7 @@ class Evaluator:
                 out.extend(self._judge_version(trace, subject, identity, policy, version, basis))
         return out
 
-    def versions_for(self, policy: Policy, trace: Trace) -> tuple[list[PolicyVersion], str]:
+    def versions_for(self, policy: Policy, trace: Trace) -> tuple[list[PolicyVersion], Basis]:
         start, end = trace.generation.date_from, trace.generation.date_until
         if start is None:
             self.used_as_of = True
@@ -259,7 +260,7 @@ class Evaluator:
         }
 
     def _judge_version(
-        self, trace: Trace, subject: Artifact, identity: Identity, policy: Policy, version: PolicyVersion, basis: str
+        self, trace: Trace, subject: Artifact, identity: Identity, policy: Policy, version: PolicyVersion, basis: Basis
     ) -> list[Finding]:
         out = []
         for clause in version.clauses:
@@ -268,37 +269,16 @@ class Evaluator:
             outcome = self.outcome(trace, policy, clause)
             if outcome.value is False:
                 continue
+            judging = Judging(trace, subject, identity, policy, version, clause, basis)
             if not _within_reach(clause, trace.depth):
                 if clause.effect != "notice":
-                    out.append(beyond_reach(trace, subject, identity, policy, version, clause, basis))
+                    out.append(beyond_reach(judging))
                 continue
-            out.append(
-                self._finding(
-                    trace,
-                    subject,
-                    identity,
-                    policy,
-                    version,
-                    clause,
-                    basis,
-                    sorted(outcome.missing),
-                    self.facts(trace, policy, clause),
-                )
-            )
+            out.append(self._finding(judging, sorted(outcome.missing), self.facts(trace, policy, clause)))
         return out
 
-    def _finding(
-        self,
-        trace: Trace,
-        subject: Artifact,
-        identity: Identity,
-        policy: Policy,
-        version: PolicyVersion,
-        clause: Clause,
-        basis: str,
-        undecided: list[str],
-        facts: dict[str, Any],
-    ) -> Finding:
+    def _finding(self, judging: Judging, undecided: list[str], facts: dict[str, Any]) -> Finding:
+        trace, subject, identity, clause = judging.trace, judging.subject, judging.identity, judging.clause
         obligations = [s for o in clause.obligations if (s := self._obligation(o, facts)) is not None]
         severity: Severity = clause.default_severity
         if any(o.status == "unmet" for o in obligations):
@@ -313,15 +293,14 @@ class Evaluator:
             confidence *= UNVERIFIED_DISCOUNT
         if undecided:
             confidence *= UNDECIDED_DISCOUNT
-        rule = f"{policy.id}/{clause.id}"
-        message = clause_message(
-            trace, subject, identity, policy, version, clause, basis, undecided, obligations, not_bound, self.as_of
-        )
+        policy_ref, clause_ref = self._refs(judging.policy, judging.version, clause)
         return Finding(
-            id=finding_id(rule, version.version, subject.id, trace.generation.model, [str(h) for h in trace.chain]),
-            rule=rule,
-            policy=self._refs(policy, version, clause)[0],
-            clause=self._refs(policy, version, clause)[1],
+            id=finding_id(
+                judging.rule, judging.version.version, subject.id, trace.generation.model, [str(h) for h in trace.chain]
+            ),
+            rule=judging.rule,
+            policy=policy_ref,
+            clause=clause_ref,
             effect=clause.effect,
             severity=severity,
             provider=identity.provider,
@@ -333,10 +312,10 @@ class Evaluator:
             chain=list(trace.chain),
             depth=trace.depth,
             confidence=round(confidence, 2),
-            message=message,
+            message=clause_message(judging, undecided, obligations, not_bound, self.as_of),
             obligations=obligations,
             generated=trace.period(),
-            version_basis="assumed_today" if basis == "assumed_today" else "generation_date",
+            version_basis=judging.basis,
             undecided=undecided,
             by=trace.generation.by,
         )

@@ -5,27 +5,24 @@ from __future__ import annotations
 import datetime as dt
 
 from tos_check.evaluate.finding import Finding, ObligationStatus
-from tos_check.identity.model import Identity
-from tos_check.lineage.graph import Trace
+from tos_check.evaluate.judging import Judging
 from tos_check.lineage.model import Artifact
-from tos_check.policy.model import Clause, Policy, PolicyVersion
+from tos_check.policy.model import Policy, PolicyVersion
 
 EFFECT_WORDS = {"prohibited": "prohibits", "obligation": "allows with obligations", "notice": "notes"}
 
 
 def clause_message(
-    trace: Trace,
-    subject: Artifact,
-    identity: Identity,
-    policy: Policy,
-    version: PolicyVersion,
-    clause: Clause,
-    basis: str,
-    undecided: list[str],
-    obligations: list[ObligationStatus],
-    not_bound: bool,
-    as_of: dt.date,
+    judging: Judging, undecided: list[str], obligations: list[ObligationStatus], not_bound: bool, as_of: dt.date
 ) -> str:
+    trace, subject, identity, policy, version, clause = (
+        judging.trace,
+        judging.subject,
+        judging.identity,
+        judging.policy,
+        judging.version,
+        judging.clause,
+    )
     who = f"{identity.provider}/{identity.family}"
     how = "directly" if trace.depth == 1 else f"through {trace.depth - 1} intermediate model(s)"
     parts = [
@@ -37,7 +34,7 @@ def clause_message(
         parts.append("unmet: " + "; ".join(f"{o.summary} ({o.detail})" for o in unmet))
     if undecided:
         parts.append("undecided: the declared use does not state " + ", ".join(undecided))
-    if basis == "assumed_today":
+    if judging.basis == "assumed_today":
         parts.append(f"generation date unknown: assumed the version in force on {as_of.isoformat()}")
     if not clause.verified:
         parts.append("the clause text was not verified against the document")

@@ -7,6 +7,7 @@ resolve, a provider no policy covers, a chain longer than a clause reaches, data
 from __future__ import annotations
 
 from tos_check.evaluate.finding import ClauseRef, Finding, PolicyRef, finding_id
+from tos_check.evaluate.judging import Basis, Judging
 from tos_check.identity.model import Identity
 from tos_check.lineage.graph import Trace
 from tos_check.lineage.model import Artifact, Evidence
@@ -21,7 +22,7 @@ def trace_notice(
     policy: Policy | None = None,
     version: PolicyVersion | None = None,
     clause: Clause | None = None,
-    basis: str = "none",
+    basis: Basis | None = None,
 ) -> Finding:
     """A notice about one model's outputs reaching a dataset."""
     rule = f"tos-check/{check}"
@@ -64,9 +65,7 @@ def trace_notice(
         confidence=round(trace.generation.evidence.confidence * (identity.confidence if identity.known else 1.0), 2),
         message=text,
         generated=trace.period(),
-        version_basis="assumed_today"
-        if basis == "assumed_today"
-        else ("none" if basis == "none" else "generation_date"),
+        version_basis=basis or "none",
         by=trace.generation.by,
     )
 
@@ -123,22 +122,23 @@ def unresolved_models(traces: list[Trace], advice: str) -> list[Finding]:
     return out
 
 
-def beyond_reach(
-    trace: Trace,
-    subject: Artifact,
-    identity: Identity,
-    policy: Policy,
-    version: PolicyVersion,
-    clause: Clause,
-    basis: str,
-) -> Finding:
+def beyond_reach(judging: Judging) -> Finding:
+    trace, clause = judging.trace, judging.clause
     reach = "direct use only" if clause.reach.kind == "direct" else f"{clause.reach.depth} hop(s)"
     text = (
-        f"outputs of {trace.generation.model} reach {subject.id} through {trace.depth - 1} intermediate "
-        f"model(s); {policy.title} ({version.version}) {clause.id} reaches {reach}, so it is not applied here"
+        f"outputs of {trace.generation.model} reach {judging.subject.id} through {trace.depth - 1} intermediate "
+        f"model(s); {judging.policy.title} ({judging.version.version}) {clause.id} reaches {reach}, "
+        "so it is not applied here"
     )
     return trace_notice(
-        trace, identity, "beyond-reach", text, policy=policy, version=version, clause=clause, basis=basis
+        trace,
+        judging.identity,
+        "beyond-reach",
+        text,
+        policy=judging.policy,
+        version=judging.version,
+        clause=clause,
+        basis=judging.basis,
     )
 
 
