@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from tos_check.cli import cli
+from tos_check.report.model import Report
+from tos_check.report.text import TextReporter
 from tos_check.schemas import load_schema
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,13 +87,23 @@ def test_text_report_shows_chain_clause_and_citation(example: Path) -> None:
     code, out, _ = run("scan", str(example), "--fail-on", "never")
     assert code == 0
     assert "ERROR" in out and "WARNING" in out
-    # The chain wraps inside its table cell: check each line of it.
-    assert "chain: data/summaries-distilled <-generated_by- acme/summarizer-1b" in out
-    assert "<-trained_on- data/support-chats-gpt4 <-generated_by- gpt-4-0613" in out
+    # The chain, hop by hop, each with the file and line that states it.
+    chain = out[out.index("chain: data/summaries-distilled") :].splitlines()[:4]
+    assert [line.split("  (")[0].strip() for line in chain] == [
+        "chain: data/summaries-distilled",
+        "<-generated_by- acme/summarizer-1b",
+        "<-trained_on- data/support-chats-gpt4",
+        "<-generated_by- gpt-4-0613",
+    ]
+    assert all(line.rstrip().endswith(")") and "tos-provenance.yaml:" in line for line in chain[1:]), chain
+    assert f"({example}/tos-provenance.yaml:" in chain[1]
     assert "source: OpenAI Terms of Use (2023-03-14), 2(c)(iii)" in out
-    in_cells = " ".join(out.replace("│", " ").split())  # a wrapped cell continues on the next line
-    assert "acme/summarizer-1b (a model described in this scan, 30,000 records)" in in_cells
+    assert "acme/summarizer-1b (a model described in this scan, 30,000 records)" in " ".join(out.split())
     assert "data/helpdesk-human" in out
+    report = Report.model_validate_json(run("scan", str(example), "--format", "json", "--fail-on", "never")[1])
+    plain, coloured = TextReporter().render(report), TextReporter().render(report, color=True)
+    assert plain == out
+    assert "\x1b[" in coloured and re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
     report = json.loads(run("scan", str(example), "--format", "json", "--fail-on", "never")[1])
     counts = report["summary"]["findings"]
     assert out.rstrip().splitlines()[-1] == (
