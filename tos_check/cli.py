@@ -21,7 +21,7 @@ import click
 from tos_check import __version__
 from tos_check.config import load_settings
 from tos_check.evaluate.finding import SEVERITY_RANK
-from tos_check.plugins import plugin_manager, policy_dirs, reporters
+from tos_check.plugins import load_problems, plugin_manager, policy_dirs, reporters
 from tos_check.policy.load import PolicySet, load_policies, load_policy_file, policy_files
 from tos_check.problems import InputError, Problem
 from tos_check.schemas import SCHEMA_NAMES, schema_text
@@ -312,11 +312,17 @@ def plugins_command() -> None:
     for info in describe():
         origin = "built-in" if info.builtin else "external"
         click.echo(f"{info.name}\t{origin}\t{'; '.join(info.provides) or '-'}")
+    for problem in load_problems():
+        click.echo(f"{problem.path}\tNOT LOADED\t{problem.message}")
+    if load_problems():
+        sys.exit(EXIT_INPUT)
 
 
 def main() -> None:
     try:
         plugin_manager().hook.register_commands(cli=cli)
+        for problem in load_problems():  # every command says so; a scan also counts them as problems
+            click.echo(f"tos-check: warning: {problem}", err=True)
         cli(standalone_mode=True)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

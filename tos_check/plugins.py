@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
 import pluggy
 
 from tos_check import hookspecs
+from tos_check.problems import Problem
 
 if TYPE_CHECKING:
     from tos_check.detect.interface import Detector
@@ -44,10 +47,37 @@ def plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("tos_check")
     pm.add_hookspecs(hookspecs)
     if not os.environ.get(NO_EXTERNAL_PLUGINS_ENV):
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        _load_external(pm)
     for name in DEFAULT_PLUGINS:
         pm.register(importlib.import_module(name), name)
     return pm
+
+
+_LOAD_PROBLEMS: list[Problem] = []
+
+
+def _load_external(pm: pluggy.PluginManager) -> None:
+    """Each installed plugin on its own: one that fails to import or to register is reported (see
+    `load_problems`), and the others and the built-ins still work, `tos-check plugins` included."""
+    for entry_point in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if pm.get_plugin(entry_point.name) is not None or pm.is_blocked(entry_point.name):
+            continue
+        try:
+            pm.register(entry_point.load(), name=entry_point.name)
+        except Exception as exc:  # a broken plugin must not take the tool down with it
+            _LOAD_PROBLEMS.append(
+                Problem(
+                    f"plugin {entry_point.name}",
+                    None,
+                    f"not loaded ({entry_point.value}): {type(exc).__name__}: {exc}; what it adds was not used",
+                )
+            )
+
+
+def load_problems() -> list[Problem]:
+    """External plugins that could not be loaded; a scan without them is partial."""
+    plugin_manager()
+    return list(_LOAD_PROBLEMS)
 
 
 def sources() -> list[Source]:
@@ -91,9 +121,14 @@ def describe() -> list[PluginInfo]:
             implementation = getattr(plugin, hook, None)
             if implementation is None:
                 continue
-            found: list[Any] = []
-            implementation(register=found.append)
-            names = sorted(str(getattr(item, "name", item)) for item in found)
+            if hook == "register_commands":
+                group = click.Group()
+                implementation(cli=group)
+                names = sorted(group.commands)
+            else:
+                found: list[Any] = []
+                implementation(register=found.append)
+                names = sorted(str(getattr(item, "name", item)) for item in found)
             provides.append(f"{label}: {', '.join(names)}")
         out.append(PluginInfo(name, name in DEFAULT_PLUGINS, tuple(provides)))
     return sorted(out, key=lambda info: (not info.builtin, info.name))
@@ -104,4 +139,5 @@ HOOK_LABELS = (
     ("register_detectors", "detectors"),
     ("register_reporters", "reporters"),
     ("register_policy_dirs", "policy folders"),
+    ("register_commands", "commands"),
 )

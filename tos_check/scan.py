@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from tos_check.known_datasets.catalog import builtin as known_datasets
 from tos_check.lineage.graph import Trace
 from tos_check.lineage.known import graph_with_known_datasets
 from tos_check.lineage.model import Artifact, SourceResult
-from tos_check.plugins import sources
+from tos_check.plugins import load_problems, sources
 from tos_check.policy.load import PolicySet
+from tos_check.problems import Problem
 from tos_check.report.model import ArtifactStatus, FindingCounts, Generator, Report, Summary
+from tos_check.sources.interface import Source
 from tos_check.use import UseSource
-from tos_check.walk import walk
+from tos_check.walk import ScanFile, walk
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,11 @@ def _scan(
 ) -> Report:
     walked = walk(paths)
     result = SourceResult(problems=list(walked.problems))
+    result.problems.extend(load_problems())
     registered = sources()
     for file in walked.files:
         for source in registered:
-            if source.claims(file):
-                result.extend(source.read(file))
+            result.extend(_read(source, file))
     graph = graph_with_known_datasets(result, known_datasets())
     evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
     findings: list[Finding] = []
@@ -99,6 +102,21 @@ def _scan(
         ),
         problems=[str(p) for p in problems],
     )
+
+
+def _read(source: Source, file: ScanFile) -> SourceResult:
+    """One source on one file. A source that fails (a plugin's bug, or ours) costs that file, not the run:
+    the failure is a problem naming the file and the source, and the scan is partial."""
+    try:
+        return source.read(file) if source.claims(file) else SourceResult()
+    except Exception as exc:
+        if os.environ.get("TOS_CHECK_DEBUG"):
+            raise
+        message = (
+            f"the {source.name!r} source failed on this file ({type(exc).__name__}: {exc}); it was not read by "
+            "that source (a bug: set TOS_CHECK_DEBUG=1 for the traceback and report it)"
+        )
+        return SourceResult(problems=[Problem(file.display, None, message)])
 
 
 def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], evaluator: Evaluator) -> ArtifactStatus:

@@ -1,0 +1,105 @@
+"""A broken plugin costs what it adds, never the run: failures are problems with names, and the rest works."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+import pluggy
+import pytest
+
+from tos_check import hookspecs, plugins
+from tos_check.hookspecs import hookimpl
+from tos_check.identity.resolver import Resolver
+from tos_check.lineage.model import SourceResult
+from tos_check.plugins import describe, plugin_manager, policy_dirs
+from tos_check.policy.load import load_policies
+from tos_check.scan import ScanOptions, scan
+from tos_check.sources.interface import Source
+from tos_check.use import DeclaredUse, UseSource
+from tos_check.walk import ScanFile
+
+
+class _Exploding:
+    name = "exploding"
+
+    def claims(self, file: ScanFile) -> bool:
+        return file.path.suffix == ".boom"
+
+    def read(self, file: ScanFile) -> SourceResult:
+        raise RuntimeError("boom")
+
+
+class _Plugin:
+    @hookimpl
+    def register_sources(self, register: Callable[[Source], None]) -> None:
+        register(_Exploding())
+
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        cli.add_command(click.Command("hello", callback=lambda: None))
+
+
+@pytest.fixture
+def exploding() -> Iterator[None]:
+    plugin = _Plugin()
+    plugin_manager().register(plugin, "test-exploding")
+    try:
+        yield
+    finally:
+        plugin_manager().unregister(plugin)
+
+
+def test_a_source_that_raises_costs_its_file_and_the_scan_goes_on(tmp_path: Path, exploding: None) -> None:
+    (tmp_path / "data.boom").write_text("x")
+    (tmp_path / "tos-provenance.yaml").write_text(
+        "artifacts:\n  - id: d\n    kind: dataset\n    generated_by:\n      - model: gpt-4\n        date: 2024-05-01\n"
+    )
+    report = scan(
+        [tmp_path],
+        UseSource(use=DeclaredUse(), path=None, assumed=True),
+        load_policies(policy_dirs())[0],
+        Resolver.builtin(),
+        ScanOptions(as_of=dt.date(2026, 1, 1)),
+    )
+    assert report.summary.partial
+    [problem] = report.problems
+    assert problem.startswith(f"{tmp_path.as_posix()}/data.boom: the 'exploding' source failed on this file")
+    assert "RuntimeError: boom" in problem
+    assert any(f.model == "gpt-4" for f in report.findings), "the other files were still read"
+
+
+def test_plugins_lists_the_commands_a_plugin_adds(exploding: None) -> None:
+    [info] = [i for i in describe() if i.name == "test-exploding"]
+    assert info.provides == ("sources: exploding", "commands: hello")
+
+
+def test_a_plugin_that_cannot_be_loaded_is_a_problem_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = importlib.metadata.EntryPoint(
+        name="broken", value="no_such_module_for_tos_check:plugin", group="tos_check"
+    )
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [broken] if group == "tos_check" else [])
+    monkeypatch.setattr(plugins, "_LOAD_PROBLEMS", [])
+    pm = pluggy.PluginManager("tos_check")
+    pm.add_hookspecs(hookspecs)
+    plugins._load_external(pm)
+    [problem] = plugins._LOAD_PROBLEMS
+    assert problem.path == "plugin broken"
+    assert "not loaded (no_such_module_for_tos_check:plugin): ModuleNotFoundError" in problem.message
+    assert pm.get_plugin("broken") is None
+
+
+def test_the_plugins_command_lists_what_was_not_loaded_and_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from tos_check.cli import cli
+    from tos_check.problems import Problem
+
+    monkeypatch.setattr(plugins, "_LOAD_PROBLEMS", [Problem("plugin broken", None, "not loaded (x:y): ImportError: z")])
+    result = CliRunner().invoke(cli, ["plugins"])
+    assert result.exit_code == 2
+    assert "plugin broken\tNOT LOADED\tnot loaded (x:y): ImportError: z" in result.output
+    assert "tos_check.sources.manifest\tbuilt-in" in result.output
