@@ -30,6 +30,10 @@ from tos_check.sources.interface import Source
 from tos_check.use import UseSource
 from tos_check.walk import ScanFile, walk
 
+SNIFFED_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonld", ".md"})
+"""Suffixes whose files sources recognise by their first bytes: one that cannot be opened may be metadata
+that no source could claim, so it is a problem, never skipped in silence."""
+
 
 @dataclass(frozen=True)
 class ScanOptions:
@@ -65,8 +69,15 @@ def _scan(
     result.problems.extend(load_problems())
     registered = sources()
     for file in walked.files:
+        claimed = False
         for source in registered:
-            result.extend(_read(source, file))
+            read = _read(source, file)
+            if read is not None:
+                claimed = True
+                result.extend(read)
+        if not claimed and file.path.suffix.lower() in SNIFFED_SUFFIXES and file.head is None:
+            message = f"cannot read the file ({file.head_error}); it may hold metadata, and was not checked"
+            result.problems.append(Problem(file.display, None, message))
     graph = graph_with_known_datasets(result, known_datasets())
     evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
     findings: list[Finding] = []
@@ -104,11 +115,11 @@ def _scan(
     )
 
 
-def _read(source: Source, file: ScanFile) -> SourceResult:
-    """One source on one file. A source that fails (a plugin's bug, or ours) costs that file, not the run:
-    the failure is a problem naming the file and the source, and the scan is partial."""
+def _read(source: Source, file: ScanFile) -> SourceResult | None:
+    """One source on one file (None: not its file). A source that fails (a plugin's bug, or ours) costs that
+    file, not the run: the failure is a problem naming the file and the source, and the scan is partial."""
     try:
-        return source.read(file) if source.claims(file) else SourceResult()
+        return source.read(file) if source.claims(file) else None
     except Exception as exc:
         if os.environ.get("TOS_CHECK_DEBUG"):
             raise

@@ -34,18 +34,26 @@ class ScanFile:
     def folder(self) -> str:
         return posixpath.dirname(self.display)
 
-    @cached_property
+    @property
     def head(self) -> bytes | None:
-        """The first `HEAD_BYTES` of the file, or None when it cannot be opened.
+        """The first `HEAD_BYTES` of the file, or None when it cannot be opened (`head_error` says why).
 
         Sources that recognise a file by its first bytes share this one read instead of opening the
         file once each. None lets a source claim an unreadable file so that its `read` reports why.
         """
+        return self._peek[0]
+
+    @property
+    def head_error(self) -> str | None:
+        return self._peek[1]
+
+    @cached_property
+    def _peek(self) -> tuple[bytes | None, str | None]:
         try:
             with self.path.open("rb") as handle:
-                return handle.read(HEAD_BYTES)
-        except OSError:
-            return None
+                return handle.read(HEAD_BYTES), None
+        except OSError as exc:
+            return None, exc.strerror or str(exc)
 
 
 @dataclass

@@ -8,6 +8,7 @@ their size does not matter. docs/sources-records.md lists the fields and decisio
 
 from __future__ import annotations
 
+import codecs
 import io
 from collections.abc import Callable
 from typing import BinaryIO
@@ -72,7 +73,16 @@ def _opens_array(file: ScanFile) -> bool:
     if file.head is None:
         return True
     head = file.head[:JSON_PROBE]
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"[" or looks_binary(head)
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"[" or looks_binary(head) or not _utf8(head)
+
+
+def _utf8(head: bytes) -> bool:
+    """Whether the bytes can start a UTF-8 text (a character cut at the end of the probe is fine)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_text(file: ScanFile, name: str, tally: Tally) -> None:

@@ -1,4 +1,5 @@
-"""A broken plugin costs what it adds, never the run: failures are problems with names, and the rest works."""
+"""What a scan cannot read — a broken plugin, a failing source, a file it cannot open or decode — is a named
+problem and a partial scan; the rest of the run goes on."""
 
 from __future__ import annotations
 
@@ -103,3 +104,39 @@ def test_the_plugins_command_lists_what_was_not_loaded_and_fails(monkeypatch: py
     assert result.exit_code == 2
     assert "plugin broken\tNOT LOADED\tnot loaded (x:y): ImportError: z" in result.output
     assert "tos_check.sources.manifest\tbuilt-in" in result.output
+
+
+def _scan(path: Path) -> list[str]:
+    report = scan(
+        [path],
+        UseSource(use=DeclaredUse(), path=None, assumed=True),
+        load_policies(policy_dirs())[0],
+        Resolver.builtin(),
+        ScanOptions(as_of=dt.date(2026, 1, 1)),
+    )
+    assert report.summary.partial == bool(report.problems)
+    return report.problems
+
+
+def test_a_metadata_file_no_source_could_open_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "axolotl.yaml").write_text("base_model: m\ndatasets:\n  - path: d\n")
+    (tmp_path / "picture.png").write_bytes(b"\x89PNG")
+    real_open = Path.open
+
+    def locked(self: Path, *args: object, **kwargs: object) -> object:
+        if self.suffix in (".yaml", ".png"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", locked)
+    assert _scan(tmp_path) == [
+        f"{tmp_path.as_posix()}/axolotl.yaml: cannot read the file (Permission denied); it may hold metadata, "
+        "and was not checked"
+    ]  # a .png is nobody's metadata: not opened, not reported
+
+
+def test_a_json_file_that_is_not_text_is_reported_even_without_nul_bytes(tmp_path: Path) -> None:
+    (tmp_path / "latin.json").write_bytes(bytes(range(0x80, 0x100)) * 4)
+    [problem] = _scan(tmp_path)
+    assert problem.startswith(f"{tmp_path.as_posix()}/latin.json")
+    assert "UTF-8" in problem or "binary" in problem
