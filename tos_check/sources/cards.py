@@ -214,13 +214,19 @@ class _FrontMatter:
         return out
 
 
+_YAML_KEY = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$)")
+"""What the line after an opening `---` starts with when front matter follows: a mapping key."""
+
+
 def _front_matter(text: str, path: str) -> _FrontMatter:
     front = _FrontMatter(path)
     lines = text.split("\n")
     if lines[0].lstrip("\ufeff").rstrip() != "---":
         return front
-    front.opened = True
     closing = front_matter_end(lines)
+    if closing is None and not _YAML_KEY.match(lines[1] if len(lines) > 1 else ""):
+        return front  # a Markdown horizontal rule at the top (Stanford's Alpaca card), not front matter
+    front.opened = True
     if closing is None:
         front.problems.append(
             Problem(path, 1, "front matter opened with --- is never closed; add a --- line after the YAML")
