@@ -108,8 +108,13 @@ def test_text_report_shows_chain_clause_and_citation(example: Path) -> None:
     counts = report["summary"]["findings"]
     assert out.rstrip().splitlines()[-1] == (
         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['note']} note(s) in 4 dataset(s), "
-        f"provenance known for 4; {report['summary']['files_scanned']} file(s) scanned"
+        f"provenance known for 4; {report['summary']['files_scanned']} file(s) scanned; "
+        "named as training data: 1 dataset(s), provenance known for 1"
     )
+    # The dataset the distillation run trained on says where: the manifest line that names it.
+    trained = next(a for a in report["artifacts"] if a["id"] == "data/support-chats-gpt4")
+    assert [(Path(w["path"]).name, w["line"]) for w in trained["used_in"]] == [("tos-provenance.yaml", 27)]
+    assert f"named as training data at: {example}/tos-provenance.yaml:27" in " ".join(out.split())
 
 
 def test_scan_never_writes_into_the_data(example: Path) -> None:

@@ -21,7 +21,7 @@ from tos_check.identity.model import IdentityResolver
 from tos_check.known_datasets.catalog import builtin as known_datasets
 from tos_check.lineage.graph import Trace
 from tos_check.lineage.known import graph_with_known_datasets
-from tos_check.lineage.model import Artifact, SourceResult
+from tos_check.lineage.model import Artifact, Location, SourceResult
 from tos_check.plugins import load_problems, sources
 from tos_check.policy.load import PolicySet
 from tos_check.problems import Problem
@@ -82,14 +82,18 @@ def _scan(
     evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
     findings: list[Finding] = []
     statuses: list[ArtifactStatus] = []
-    known = 0
+    known = training = training_known = 0
     for dataset in graph.datasets():
         traces = graph.traces(dataset)
-        known += provenance_known(dataset, traces)
+        explained = provenance_known(dataset, traces)
+        used_in = graph.used_in(dataset)
+        known += explained
+        training += bool(used_in)
+        training_known += bool(used_in) and explained
         judged = evaluator.evaluate(dataset, traces, graph.ancestry(dataset))
         judged = [f for f in judged if f.confidence >= options.min_confidence]
         findings.extend(judged)
-        statuses.append(_status(dataset, judged, traces, evaluator))
+        statuses.append(_status(dataset, judged, traces, evaluator, used_in))
     findings.sort(key=Finding.sort_key)
     counts = FindingCounts(
         error=sum(f.severity == "error" for f in findings),
@@ -109,6 +113,8 @@ def _scan(
             records_scanned=result.records_scanned,
             findings=counts,
             files_scanned=len(walked.files),
+            training_datasets=training,
+            training_known_provenance=training_known,
             partial=bool(problems),
         ),
         problems=[str(p) for p in problems],
@@ -130,7 +136,9 @@ def _read(source: Source, file: ScanFile) -> SourceResult | None:
         return SourceResult(problems=[Problem(file.display, None, message)])
 
 
-def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], evaluator: Evaluator) -> ArtifactStatus:
+def _status(
+    dataset: Artifact, findings: list[Finding], traces: list[Trace], evaluator: Evaluator, used_in: list[Location]
+) -> ArtifactStatus:
     """A dataset's status is its strongest policy effect; the tool's own notices only make it `notice`."""
     status: Literal["prohibited", "obligation", "notice", "clear"]
     policy_effects = [f.effect for f in findings if f.policy is not None and f.rule.split("/")[0] != "tos-check"]
@@ -159,6 +167,7 @@ def _status(dataset: Artifact, findings: list[Finding], traces: list[Trace], eva
         status=status,
         location=dataset.location,
         licenses=list(dataset.licenses),
+        used_in=used_in,
         generators=sorted(
             generators, key=lambda g: (g.depth, g.model, g.records is not None, g.records or 0, g.provider or "")
         ),

@@ -72,3 +72,22 @@ def test_the_catalog_joins_references_under_its_aliases_but_not_a_described_data
     assert graph.traces(graph.artifacts["cards/openhermes"]) == [], "the card's own account stands"
     assert graph.artifacts["OpenHermes 2.5"].catalogued
     assert graph.traces(graph.artifacts["OpenHermes 2.5"])
+
+
+def test_every_config_line_naming_a_dataset_is_kept_whichever_name_it_used() -> None:
+    tulu = Location(path="configs/tulu3.yaml", line=11)
+    starchat = Location(path="configs/starchat2.yaml", line=17)
+    runs = [Artifact(id=run, kind="model", location=HERE) for run in ("runs/tulu", "runs/starchat")]
+    edges = [
+        Edge(
+            relation="trained_on",
+            source="runs/tulu",
+            target="ai2-adapt-dev/codefeedback-single-turn-reformat",
+            location=tulu,
+        ),
+        Edge(relation="trained_on", source="runs/starchat", target="HuggingFaceH4/Code-Feedback", location=starchat),
+    ]
+    graph = graph_with_known_datasets(SourceResult(artifacts=runs, edges=edges), builtin())
+    dataset = graph.find("HuggingFaceH4/Code-Feedback")
+    assert dataset is not None
+    assert graph.used_in(dataset) == [starchat, tulu]

@@ -74,6 +74,7 @@ class LineageGraph:
     """Artifacts known only as an edge's target: a description that arrives later replaces them."""
     _edges: set[Edge] = field(default_factory=set)
     _edges_from: dict[tuple[str, str], list[Edge]] = field(default_factory=dict)
+    _trained_on: dict[str, set[Location]] | None = None
 
     @classmethod
     def build(cls, result: SourceResult) -> LineageGraph:
@@ -91,6 +92,7 @@ class LineageGraph:
             self._add(artifact)
         edges = sorted(set(result.edges) - self._edges, key=lambda e: (e.relation, *_edge_order(e)))
         self._edges.update(edges)
+        self._trained_on = None
         for edge in edges:
             if self.find(edge.target, edge.target_paths) is None:
                 kind = "model" if edge.relation == "base_model" else "dataset"
@@ -172,6 +174,19 @@ class LineageGraph:
                 if found is not None:
                     return self.artifacts[found]
         return None
+
+    def used_in(self, dataset: Artifact) -> list[Location]:
+        """Where scanned metadata names the dataset as training data (`trained_on`): the config lines a reader
+        looks for, whichever of the dataset's names each of them used."""
+        if self._trained_on is None:
+            self._trained_on = {}
+            for edge in self._edges:
+                if edge.relation == "trained_on":
+                    target = self.find(edge.target, edge.target_paths)
+                    if target is not None:
+                        self._trained_on.setdefault(target.id, set()).add(edge.location)
+        found = self._trained_on.get(dataset.id, set())
+        return sorted(found, key=lambda where: (where.path, where.line or 0))
 
     def datasets(self) -> list[Artifact]:
         """The data being checked: every dataset the scanned metadata describes, or a training config uses."""

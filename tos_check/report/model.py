@@ -34,6 +34,10 @@ class Summary(_Out):
     records_scanned: int
     findings: FindingCounts
     files_scanned: int = 0
+    training_datasets: int = Field(
+        0, description="Datasets a scanned training config (or model description) names as training data."
+    )
+    training_known_provenance: int = Field(0, description="Of those, the ones whose origin is explained.")
     partial: bool = Field(False, description="Some input could not be read: the result cannot be trusted whole.")
 
 
@@ -55,6 +59,9 @@ class ArtifactStatus(_Out):
     location: Location
     licenses: list[str] = []
     generators: list[Generator] = []
+    used_in: list[Location] = Field(
+        [], description="Where scanned training configs (or model descriptions) name it as training data."
+    )
 
 
 class Report(_Out):

@@ -130,6 +130,10 @@ def _artifact_block(out: _Out, artifact: ArtifactStatus) -> None:
     out.append(f"{artifact.id}\n")
     generators = ", ".join(_generator(g) for g in artifact.generators) or "no model named in its metadata"
     out.append(_wrapped(f"outputs of: {generators}", " " * 11))
+    if artifact.used_in:
+        out.append(
+            _wrapped("named as training data at: " + ", ".join(str(where) for where in artifact.used_in), " " * 11)
+        )
 
 
 def _generator(g: Generator) -> str:
@@ -146,6 +150,11 @@ def _summary_line(report: Report) -> str:
         f"{report.summary.artifacts} dataset(s), provenance known for {report.summary.known_provenance}; "
         f"{report.summary.files_scanned} file(s) scanned"
     )
+    if report.summary.training_datasets:
+        line += (
+            f"; named as training data: {report.summary.training_datasets} dataset(s), provenance known for "
+            f"{report.summary.training_known_provenance}"
+        )
     if report.summary.partial:
         line += f"; PARTIAL: {len(report.problems)} problem(s) reading input"
     return line
