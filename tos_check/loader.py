@@ -102,7 +102,8 @@ def read_text(path: Path, display: str | None = None, max_bytes: int = MAX_METAD
                         name,
                         None,
                         f"file is {size / 1_048_576:.0f} MiB, larger than the {max_bytes // 1_048_576} MiB "
-                        "read for metadata; if it holds records, scan it as records",
+                        "read for metadata; records are read whatever their size from .jsonl, .csv, .parquet "
+                        "or a .json array",
                     )
                 ]
             )

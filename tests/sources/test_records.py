@@ -293,6 +293,16 @@ def test_bad_csv_rows_and_bytes_are_problems(tmp_path: Path) -> None:
     assert set(generations(result)) == {("gpt-4", "responses"), ("caf\ufffd", "responses")}
 
 
+def test_a_quote_left_open_at_the_end_of_a_csv_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_text('prompt,response,model\n"hi","there",gpt-4\n"cut off,x,claude-2\n')
+    result = read(path)
+    assert [(p.line, p.message) for p in result.problems] == [
+        (3, "invalid CSV row: unexpected end of data (row skipped)")
+    ]
+    assert set(generations(result)) == {("gpt-4", "responses")}
+
+
 # --- Parquet ------------------------------------------------------------------------------------------------------
 
 

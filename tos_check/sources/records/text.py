@@ -218,7 +218,7 @@ def _incomplete(exc: json.JSONDecodeError, buf: _Buffer) -> bool:
 def read_delimited(lines: Iterator[str], tally: Tally, delimiter: str) -> None:
     """CSV or TSV with a header row; the model columns are found from the header."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES))
-    reader = csv.reader(lines, delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)  # a stray or unclosed quote is reported
     kind = "TSV" if delimiter == "\t" else "CSV"
     header: list[str] | None = None
     columns: list[tuple[int, str]] = []
