@@ -43,3 +43,30 @@ def test_named_training_data_is_judged_and_unknown_ones_are_noticed() -> None:
 def test_merely_mentioned_datasets_are_not_judged() -> None:
     mentioned = SourceResult(artifacts=[Artifact(id="x/y", kind="dataset", location=CONFIG, external=True)])
     assert graph_with_known_datasets(mentioned, builtin()).datasets() == []
+
+
+def test_records_alone_do_not_explain_where_data_came_from(tmp_path: Path) -> None:
+    from tos_check.sources.manifest import ManifestSource
+    from tos_check.sources.records import RecordsSource
+    from tos_check.walk import walk
+
+    (tmp_path / "chats.jsonl").write_text('{"conversations": [{"from": "gpt", "value": "hi"}]}\n')
+    (tmp_path / "described.jsonl").write_text('{"prompt": "p", "response": "r"}\n')
+    (tmp_path / "tos-provenance.yaml").write_text(
+        "artifacts:\n  - id: data/described\n    kind: dataset\n    path: described.jsonl\n"
+    )
+    result = SourceResult()
+    for file in walk([tmp_path]).files:
+        for source in (RecordsSource(), ManifestSource()):
+            if source.claims(file):
+                result.extend(source.read(file))
+    graph = graph_with_known_datasets(result, builtin())
+    known = {d.id: provenance_known(d, graph.traces(d)) for d in graph.datasets()}
+    assert known == {"chats.jsonl": False, "data/described": True}  # the manifest speaks for its records
+    policies, _ = load_policies([FIXTURES])
+    evaluator = Evaluator(policies, StubResolver(), DeclaredUse(), dt.date(2026, 1, 1))  # type: ignore[arg-type]
+    chats = graph.find("chats.jsonl")
+    assert chats is not None
+    [notice] = evaluator.evaluate(chats, graph.traces(chats))
+    assert notice.rule == "tos-check/unknown-provenance"
+    assert notice.message.startswith("chats.jsonl holds records whose fields name no model")

@@ -379,8 +379,9 @@ def _strength(trace: Trace) -> tuple[int, float, bool, str]:
 
 
 def provenance_known(subject: Artifact, traces: list[Trace]) -> bool:
-    """Known when scanned metadata describes the dataset, the catalog knows it, or some model is traced to it."""
-    return not subject.external or subject.catalogued or bool(traces)
+    """Known when scanned metadata describes the dataset, the catalog knows it, or some model is traced to it.
+    Records alone say nothing of their origin when no field names a model: a ShareGPT file is not clear."""
+    return (not subject.external and subject.described) or subject.catalogued or bool(traces)
 
 
 def _within_reach(clause: Clause, depth: int) -> bool:

@@ -173,11 +173,14 @@ def unknown_generator(subject: Artifact, evidence: Evidence) -> Finding:
 
 
 def unknown_provenance(subject: Artifact) -> Finding:
-    evidence = Evidence(
-        kind="metadata", detail=f"training data named: {subject.id}", location=subject.location, confidence=1.0
-    )
+    if subject.external:
+        detail, what = f"training data named: {subject.id}", f"{subject.id} is used for training, but"
+    else:
+        detail = f"records with no field naming a model: {subject.id}"
+        what = f"{subject.id} holds records whose fields name no model, and"
+    evidence = Evidence(kind="metadata", detail=detail, location=subject.location, confidence=1.0)
     message = (
-        f"{subject.id} is used for training, but neither the scanned metadata nor the known-datasets catalog "
-        "says where it came from: whether models wrote it is unknown, so it is not counted as clear"
+        f"{what} neither the scanned metadata nor the known-datasets catalog says where it came from: "
+        "whether models wrote it is unknown, so it is not counted as clear"
     )
     return dataset_notice(subject, "unknown-provenance", evidence, message)

@@ -291,5 +291,6 @@ def _merge(old: Artifact, new: Artifact) -> Artifact:
             "external": keep.external and other.external,
             "in_use": keep.in_use or other.in_use,
             "catalogued": keep.catalogued or other.catalogued,
+            "described": keep.described or other.described,
         }
     )

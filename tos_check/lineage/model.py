@@ -74,6 +74,11 @@ class Artifact(_Frozen):
         False, description="Named as training data by a scanned training config: judged even if nothing describes it."
     )
     catalogued: bool = Field(False, description="Described by the known-datasets catalog.")
+    described: bool = Field(
+        True,
+        description="Metadata (a card, manifest, config, standard) speaks of it; False for data seen only as "
+        "records, which say nothing of their origin when no field names a model.",
+    )
 
 
 class Edge(_Frozen):

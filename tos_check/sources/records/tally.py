@@ -125,6 +125,7 @@ class Tally:
                 paths=(self.file.display,),
                 location=Location(path=self.path),
                 generated_by=tuple(generations),
+                described=False,
             )
         )
         return result
