@@ -92,6 +92,10 @@ def _scan(
         training_known += bool(used_in) and explained
         judged = evaluator.evaluate(dataset, traces, graph.ancestry(dataset))
         judged = [f for f in judged if f.confidence >= options.min_confidence]
+        if dataset.external and used_in:
+            # Only named here (the catalog tells its story): the finding points at the user's own line that
+            # trains on it, not into the catalog; the chain still shows where each hop was learned.
+            judged = [f.model_copy(update={"location": used_in[0]}) for f in judged]
         findings.extend(judged)
         statuses.append(_status(dataset, judged, traces, evaluator, used_in))
     findings.sort(key=Finding.sort_key)

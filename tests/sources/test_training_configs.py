@@ -574,3 +574,23 @@ def test_well_known_ids_get_their_generators_from_the_catalog(corpus_report: Rep
     assert "text-davinci-003" in {g.model for g in statuses["alpaca"].generators}
     assert "gpt-3.5-turbo" in {g.model for g in statuses["gpt4all"].generators}
     assert statuses["dolly15k"].status == "clear"  # human-written, and the catalog says so
+
+
+def test_findings_on_a_dataset_only_named_point_at_the_config_line_that_trains_on_it(tmp_path: Path) -> None:
+    (tmp_path / "lora.yml").write_text(
+        "base_model: mistralai/Mistral-7B-v0.1\ndatasets:\n  - path: tatsu-lab/alpaca\n    type: alpaca\n"
+    )
+    report = scan(
+        [tmp_path],
+        UseSource(use=DeclaredUse.model_validate({"commercial": True}), path=None, assumed=True),
+        load_policies(policy_dirs())[0],
+        Resolver.builtin(),
+        ScanOptions(as_of=dt.date(2026, 1, 1)),
+    )
+    config_line = (f"{tmp_path.as_posix()}/lora.yml", 3)
+    alpaca = [f for f in report.findings if f.artifact == "tatsu-lab/alpaca"]
+    assert alpaca and {(f.location.path, f.location.line) for f in alpaca} == {config_line}
+    # The chain still says where the story of the data was learned: the catalog.
+    assert any(h.location.path.endswith("known_datasets/catalog/instruction.yaml") for f in alpaca for h in f.chain)
+    [status] = [a for a in report.artifacts if a.id == "tatsu-lab/alpaca"]
+    assert [(w.path, w.line) for w in status.used_in] == [config_line]
