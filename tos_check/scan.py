@@ -65,19 +65,8 @@ def _scan(
     paths: list[Path], use: UseSource, policies: PolicySet, resolver: IdentityResolver, options: ScanOptions
 ) -> Report:
     walked = walk(paths)
-    result = SourceResult(problems=list(walked.problems))
-    result.problems.extend(load_problems())
-    registered = sources()
-    for file in walked.files:
-        claimed = False
-        for source in registered:
-            read = _read(source, file)
-            if read is not None:
-                claimed = True
-                result.extend(read)
-        if not claimed and file.path.suffix.lower() in SNIFFED_SUFFIXES and file.head is None:
-            message = f"cannot read the file ({file.head_error}); it may hold metadata, and was not checked"
-            result.problems.append(Problem(file.display, None, message))
+    result = _read_files(walked.files)
+    result.problems[:0] = [*walked.problems, *load_problems()]
     graph = graph_with_known_datasets(result, known_datasets())
     evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
     findings: list[Finding] = []
@@ -123,6 +112,24 @@ def _scan(
         ),
         problems=[str(p) for p in problems],
     )
+
+
+def _read_files(files: list[ScanFile]) -> SourceResult:
+    """Every file through every source that claims it; a file that may be metadata but cannot be opened is
+    a problem even when no source could claim it (never a silent skip)."""
+    result = SourceResult()
+    registered = sources()
+    for file in files:
+        claimed = False
+        for source in registered:
+            read = _read(source, file)
+            if read is not None:
+                claimed = True
+                result.extend(read)
+        if not claimed and file.path.suffix.lower() in SNIFFED_SUFFIXES and file.head is None:
+            message = f"cannot read the file ({file.head_error}); it may hold metadata, and was not checked"
+            result.problems.append(Problem(file.display, None, message))
+    return result
 
 
 def _read(source: Source, file: ScanFile) -> SourceResult | None:
