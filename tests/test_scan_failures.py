@@ -140,3 +140,40 @@ def test_a_json_file_that_is_not_text_is_reported_even_without_nul_bytes(tmp_pat
     [problem] = _scan(tmp_path)
     assert problem.startswith(f"{tmp_path.as_posix()}/latin.json")
     assert "UTF-8" in problem or "binary" in problem
+
+
+class _RaisingHooks:
+    @hookimpl
+    def register_sources(self, register: Callable[[Source], None]) -> None:
+        raise RuntimeError("boom in register_sources")
+
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        raise RuntimeError("boom in register_commands")
+
+
+def test_a_plugin_whose_hooks_raise_is_a_problem_and_the_rest_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from tos_check.cli import cli
+
+    monkeypatch.setattr(plugins, "_LOAD_PROBLEMS", [])
+    plugin = _RaisingHooks()
+    plugin_manager().register(plugin, "test-raising")
+    try:
+        assert "manifest" in [s.name for s in plugins.sources()]
+        plugins.add_commands(click.Group())
+        [info] = [i for i in describe() if i.name == "test-raising"]
+        assert info.provides == ("sources: FAILED", "commands: FAILED")
+        listed = CliRunner().invoke(cli, ["plugins"])
+        problems = _scan(tmp_path)
+    finally:
+        plugin_manager().unregister(plugin)
+    assert listed.exit_code == 2
+    assert "plugin test-raising\tNOT LOADED\tregister_sources failed: RuntimeError: boom in register_sources" in (
+        listed.output
+    )
+    assert "plugin test-raising: register_sources failed: RuntimeError: boom in register_sources" in " ".join(problems)
+    assert "plugin test-raising: register_commands failed" in " ".join(problems)

@@ -105,3 +105,14 @@ def test_head_of_a_file_that_cannot_be_opened_is_none(tmp_path: Path) -> None:
     file = walk([tmp_path]).files[0]
     (tmp_path / "gone.json").unlink()
     assert file.head is None
+
+
+def test_the_head_is_read_again_after_it_is_released(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text('{"x": 1}')
+    file = walk([tmp_path]).files[0]
+    assert file.head == b'{"x": 1}'
+    (tmp_path / "a.json").write_text('{"y": 2}')
+    assert file.head == b'{"x": 1}'  # one read per file while sources claim
+    file.release_head()
+    assert "_peek" not in vars(file)
+    assert file.head == b'{"y": 2}'

@@ -21,7 +21,7 @@ import click
 from tos_check import __version__
 from tos_check.config import load_settings
 from tos_check.evaluate.finding import SEVERITY_RANK
-from tos_check.plugins import load_problems, plugin_manager, policy_dirs, reporters
+from tos_check.plugins import add_commands, load_problems, policy_dirs, reporters
 from tos_check.policy.load import PolicySet, load_policies, load_policy_file, policy_files
 from tos_check.problems import InputError, Problem
 from tos_check.schemas import SCHEMA_NAMES, schema_text
@@ -320,7 +320,7 @@ def plugins_command() -> None:
 
 def main() -> None:
     try:
-        plugin_manager().hook.register_commands(cli=cli)
+        add_commands(cli)
         for problem in load_problems():  # every command says so; a scan also counts them as problems
             click.echo(f"tos-check: warning: {problem}", err=True)
         cli(standalone_mode=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -80,28 +81,51 @@ def load_problems() -> list[Problem]:
     return list(_LOAD_PROBLEMS)
 
 
-def sources() -> list[Source]:
-    found: list[Source] = []
-    plugin_manager().hook.register_sources(register=found.append)
+def _collect(hook: str) -> list[Any]:
+    """What every plugin registers through one hook, each plugin on its own: one whose hook raises is a
+    load problem (what it adds is missing, the scan is partial), not a crash of every command."""
+    found: list[Any] = []
+    for implementation in reversed(getattr(plugin_manager().hook, hook).get_hookimpls()):  # pluggy's order
+        added: list[Any] = []
+        if _call(implementation.plugin_name, hook, implementation.function, register=added.append):
+            found.extend(added)
     return found
+
+
+def _call(plugin: str, hook: str, function: Callable[..., object], **arguments: object) -> bool:
+    """Call one plugin's hook; a failure becomes a load problem naming the plugin and the hook."""
+    try:
+        function(**arguments)
+    except Exception as exc:
+        problem = Problem(
+            f"plugin {plugin}", None, f"{hook} failed: {type(exc).__name__}: {exc}; what it adds was not used"
+        )
+        if problem not in _LOAD_PROBLEMS:
+            _LOAD_PROBLEMS.append(problem)
+        return False
+    return True
+
+
+def add_commands(cli: click.Group) -> None:
+    """Plugins' subcommands, each plugin on its own (see `_collect`)."""
+    for implementation in reversed(plugin_manager().hook.register_commands.get_hookimpls()):
+        _call(implementation.plugin_name, "register_commands", implementation.function, cli=cli)
+
+
+def sources() -> list[Source]:
+    return _collect("register_sources")
 
 
 def detectors() -> list[Detector]:
-    found: list[Detector] = []
-    plugin_manager().hook.register_detectors(register=found.append)
-    return found
+    return _collect("register_detectors")
 
 
 def reporters() -> dict[str, Reporter]:
-    found: list[Reporter] = []
-    plugin_manager().hook.register_reporters(register=found.append)
-    return {r.name: r for r in found}
+    return {r.name: r for r in _collect("register_reporters")}
 
 
 def policy_dirs() -> list[Path]:
-    found: list[Path] = []
-    plugin_manager().hook.register_policy_dirs(register=found.append)
-    return found
+    return _collect("register_policy_dirs")
 
 
 @dataclass(frozen=True)
@@ -121,14 +145,17 @@ def describe() -> list[PluginInfo]:
             implementation = getattr(plugin, hook, None)
             if implementation is None:
                 continue
+            found: list[Any] = []
+            group = click.Group()
             if hook == "register_commands":
-                group = click.Group()
-                implementation(cli=group)
-                names = sorted(group.commands)
+                called = _call(name, hook, implementation, cli=group)
+                found.extend(group.commands)
             else:
-                found: list[Any] = []
-                implementation(register=found.append)
-                names = sorted(str(getattr(item, "name", item)) for item in found)
+                called = _call(name, hook, implementation, register=found.append)
+            if not called:
+                provides.append(f"{label}: FAILED")
+                continue
+            names = sorted(str(getattr(item, "name", item)) for item in found)
             provides.append(f"{label}: {', '.join(names)}")
         out.append(PluginInfo(name, name in DEFAULT_PLUGINS, tuple(provides)))
     return sorted(out, key=lambda info: (not info.builtin, info.name))

@@ -129,6 +129,7 @@ def _read_files(files: list[ScanFile]) -> SourceResult:
         if not claimed and file.path.suffix.lower() in SNIFFED_SUFFIXES and file.head is None:
             message = f"cannot read the file ({file.head_error}); it may hold metadata, and was not checked"
             result.problems.append(Problem(file.display, None, message))
+        file.release_head()
     return result
 
 

@@ -47,6 +47,11 @@ class ScanFile:
     def head_error(self) -> str | None:
         return self._peek[1]
 
+    def release_head(self) -> None:
+        """Forget the head once every source has looked: the scan keeps its list of files to the end, and
+        8 KiB each would add up to hundreds of MB over a large tree."""
+        vars(self).pop("_peek", None)
+
     @cached_property
     def _peek(self) -> tuple[bytes | None, str | None]:
         try:

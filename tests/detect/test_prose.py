@@ -158,3 +158,12 @@ def test_front_matter_end() -> None:
     assert front_matter_end(["---", "a: 1"]) is None
     assert front_matter_end(["# title", "---"]) is None
     assert front_matter_end([]) is None
+
+
+def test_a_comment_before_a_list_marker_keeps_the_item() -> None:
+    text = (
+        "The responses were generated with the following models:\n\n"
+        "<!-- generator --> - GPT-4\n<!-- generator --> - Claude 3 Opus\n"
+    )
+    found = find_generations(text, 0, Resolver.builtin())
+    assert sorted(f.model for f in found) == ["Claude 3 Opus", "GPT-4"]

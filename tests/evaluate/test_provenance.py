@@ -70,3 +70,46 @@ def test_records_alone_do_not_explain_where_data_came_from(tmp_path: Path) -> No
     [notice] = evaluator.evaluate(chats, graph.traces(chats))
     assert notice.rule == "tos-check/unknown-provenance"
     assert notice.message.startswith("chats.jsonl holds records whose fields name no model")
+
+
+def test_records_a_config_trains_on_are_not_explained_by_the_config(tmp_path: Path) -> None:
+    from tos_check.identity.resolver import Resolver
+    from tos_check.plugins import policy_dirs
+    from tos_check.scan import ScanOptions, scan
+    from tos_check.use import UseSource
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "chats.jsonl").write_text('{"conversations": [{"from": "gpt", "value": "hi"}]}\n')
+    (tmp_path / "axolotl.yml").write_text(
+        "base_model: m/x\ndatasets:\n  - path: data/chats.jsonl\n    type: sharegpt\n"
+    )
+    report = scan(
+        [tmp_path],
+        UseSource(use=DeclaredUse(), path=None, assumed=True),
+        load_policies(policy_dirs())[0],
+        Resolver.builtin(),
+        ScanOptions(as_of=dt.date(2026, 1, 1)),
+    )
+    [status] = report.artifacts
+    assert status.status == "notice" and status.used_in
+    assert [f.rule for f in report.findings] == ["tos-check/unknown-provenance"]
+    assert (report.summary.training_datasets, report.summary.training_known_provenance) == (1, 0)
+
+
+def test_records_in_the_folder_of_a_described_dataset_are_covered_by_its_card(tmp_path: Path) -> None:
+    from tos_check.sources.cards import CardSource
+    from tos_check.sources.records import RecordsSource
+    from tos_check.walk import walk
+
+    (tmp_path / "ds" / "data").mkdir(parents=True)
+    (tmp_path / "ds" / "README.md").write_text("---\nlicense: mit\n---\nHuman-written answers by our staff.\n")
+    (tmp_path / "ds" / "data" / "train.jsonl").write_text('{"prompt": "p", "response": "r"}\n')
+    (tmp_path / "loose.jsonl").write_text('{"prompt": "p", "response": "r"}\n')
+    result = SourceResult()
+    for file in walk([tmp_path]).files:
+        for source in (CardSource(), RecordsSource()):
+            if source.claims(file):
+                result.extend(source.read(file))
+    graph = graph_with_known_datasets(result, builtin())
+    known = {d.id: provenance_known(d, graph.traces(d)) for d in graph.datasets()}
+    assert known == {"ds": True, "ds/data/train.jsonl": True, "loose.jsonl": False}

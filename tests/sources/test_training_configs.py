@@ -126,17 +126,17 @@ def test_axolotl_datasets_base_model_and_run() -> None:
     assert run.paths == ("cfg/outputs/acme-7b",)
     assert datasets(result) == {
         "HuggingFaceH4/ultrachat_200k": (6, True),
-        "data/our-chats.jsonl": (9, True),
+        "cfg/data/our-chats.jsonl": (9, True),  # a local file is known by where it is, beside the config
         "acme/internal-prefs": (12, True),  # `name: v2` is a Hub configuration, not a dataset
         "acme/heldout": (16, False),  # test_datasets: named, not trained on
     }
-    local = next(a for a in result.artifacts if a.id == "data/our-chats.jsonl")
+    local = next(a for a in result.artifacts if a.id == "cfg/data/our-chats.jsonl")
     assert local.paths == ("cfg/data/our-chats.jsonl",)
     assert all(a.external for a in result.artifacts if a.kind == "dataset")
     assert edges(result) == {
         ("base_model", "acme/acme-7b-dpo", "mistralai/Mistral-7B-v0.1", 1),
         ("trained_on", "acme/acme-7b-dpo", "HuggingFaceH4/ultrachat_200k", 6),
-        ("trained_on", "acme/acme-7b-dpo", "data/our-chats.jsonl", 9),
+        ("trained_on", "acme/acme-7b-dpo", "cfg/data/our-chats.jsonl", 9),
         ("trained_on", "acme/acme-7b-dpo", "acme/internal-prefs", 12),
     }
 
@@ -594,3 +594,27 @@ def test_findings_on_a_dataset_only_named_point_at_the_config_line_that_trains_o
     assert any(h.location.path.endswith("known_datasets/catalog/instruction.yaml") for f in alpaca for h in f.chain)
     [status] = [a for a in report.artifacts if a.id == "tatsu-lab/alpaca"]
     assert [(w.path, w.line) for w in status.used_in] == [config_line]
+
+
+def test_the_same_relative_path_in_two_projects_is_two_datasets(tmp_path: Path) -> None:
+    for project, record in (
+        ("proj-a", '{"prompt": "p", "response": "r", "source": "staff"}'),
+        ("proj-b", '{"prompt": "p", "response": "r", "model": "gpt-4"}'),
+    ):
+        (tmp_path / project / "data").mkdir(parents=True)
+        (tmp_path / project / "train.yml").write_text(
+            "base_model: m/x\ndatasets:\n  - path: data/train.jsonl\n    type: alpaca\n"
+        )
+        (tmp_path / project / "data" / "train.jsonl").write_text(record + "\n")
+    report = scan(
+        [tmp_path],
+        UseSource(use=DeclaredUse(), path=None, assumed=True),
+        load_policies(policy_dirs())[0],
+        Resolver.builtin(),
+        ScanOptions(as_of=dt.date(2026, 1, 1)),
+    )
+    statuses = {a.id: (a.status, [(w.path.rsplit("/", 2)[-2], w.line) for w in a.used_in]) for a in report.artifacts}
+    assert statuses["proj-b/data/train.jsonl"] == ("prohibited", [("proj-b", 3)])
+    assert statuses["proj-a/data/train.jsonl"][1] == [("proj-a", 3)]
+    assert statuses["proj-a/data/train.jsonl"][0] != "prohibited"
+    assert {f.artifact for f in report.findings if f.model == "gpt-4"} == {"proj-b/data/train.jsonl"}

@@ -114,9 +114,26 @@ def find_generations(text: str, line_offset: int, resolver: MentionFinder) -> li
     return findings
 
 
-def front_matter_end(lines: Sequence[str]) -> int | None:
-    """Index of the `---` line that closes a front matter block opened on the first line, if it is closed."""
+_YAML_KEY = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$)")
+
+
+def opens_front_matter(lines: Sequence[str]) -> bool:
+    """Whether the file opens with front matter: a `---` line, then YAML. A `---` followed by Markdown is a
+    horizontal rule (Stanford's Alpaca card opens that way): the first line that is neither blank nor a
+    comment or heading (`#`) must be a mapping key (or a list item, which is then reported as not a mapping)."""
     if not lines or lines[0].lstrip("\ufeff").rstrip() != "---":
+        return False
+    for line in lines[1:]:
+        text = line.strip()
+        if text and not text.startswith("#"):
+            return text != "---" and (_YAML_KEY.match(text) is not None or text.startswith("- "))
+    return False
+
+
+def front_matter_end(lines: Sequence[str]) -> int | None:
+    """Index of the `---` line that closes the front matter the file opens with, if it opens with one and
+    closes it."""
+    if not opens_front_matter(lines):
         return None
     for index in range(1, len(lines)):
         if lines[index].rstrip() == "---":
@@ -377,6 +394,7 @@ def _blocks(text: str, line_offset: int) -> Iterator[_Block]:
             continue
         if in_comment or "<!--" in stripped:
             stripped, in_comment = _without_comments(stripped, in_comment)
+            stripped = stripped.strip()  # `<!-- x --> - GPT-4` is a list item
         if stripped.startswith(">"):
             stripped = _QUOTE.sub("", stripped).strip()
         # A line that starts with a letter is text: every other kind starts with a mark (`#`, `|`, `-`, a digit).

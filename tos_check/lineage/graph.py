@@ -106,6 +106,27 @@ class LineageGraph:
                 touched.add((source, edge.relation))
         for key in touched:  # the order one build of everything would give, whatever the round
             self._edges_from[key].sort(key=_edge_order)
+        self._describe_records_by_folder()
+
+    def _describe_records_by_folder(self) -> None:
+        """Records in the folder of a dataset a card or manifest describes are part of that dataset: its
+        account of where the data came from covers them (a README beside `train.jsonl`)."""
+        described = {
+            _path_key(path)
+            for artifact in self.artifacts.values()
+            if artifact.described and not artifact.external
+            for path in artifact.paths
+        }
+        for artifact in list(self.artifacts.values()):
+            if artifact.described or artifact.external:
+                continue
+            for path in artifact.paths:
+                folder = posixpath.dirname(_path_key(path))
+                while folder and folder not in (".", "/") and folder not in described:
+                    folder = posixpath.dirname(folder)
+                if folder in described:
+                    self.artifacts[artifact.id] = artifact.model_copy(update={"described": True})
+                    break
 
     def _lookup(self, index: dict[str, str], key: str) -> str | None:
         found = index.get(key)
@@ -291,6 +312,7 @@ def _merge(old: Artifact, new: Artifact) -> Artifact:
             "external": keep.external and other.external,
             "in_use": keep.in_use or other.in_use,
             "catalogued": keep.catalogued or other.catalogued,
-            "described": keep.described or other.described,
+            # A reference (a config naming the file) describes nothing; records alone say nothing of origin.
+            "described": any(a.described and not a.external for a in (keep, other)),
         }
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from tos_check.detect.prose import MentionFinder, ProseFinding, front_matter_end
+from tos_check.detect.prose import MentionFinder, ProseFinding, front_matter_end, opens_front_matter
 from tos_check.hookspecs import hookimpl
 from tos_check.identity.model import Identity, IdentityResolver
 from tos_check.identity.resolver import Resolver
@@ -214,18 +214,12 @@ class _FrontMatter:
         return out
 
 
-_YAML_KEY = re.compile(r"[A-Za-z_][\w.-]*[ \t]*:(?:[ \t]|$)")
-"""What the line after an opening `---` starts with when front matter follows: a mapping key."""
-
-
 def _front_matter(text: str, path: str) -> _FrontMatter:
     front = _FrontMatter(path)
     lines = text.split("\n")
-    if lines[0].lstrip("\ufeff").rstrip() != "---":
-        return front
-    closing = front_matter_end(lines)
-    if closing is None and not _YAML_KEY.match(lines[1] if len(lines) > 1 else ""):
+    if not opens_front_matter(lines):
         return front  # a Markdown horizontal rule at the top (Stanford's Alpaca card), not front matter
+    closing = front_matter_end(lines)
     front.opened = True
     if closing is None:
         front.problems.append(

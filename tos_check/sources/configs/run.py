@@ -144,7 +144,10 @@ class RunReader:
         """A dataset the config names at `loc`: trained on (judged), or only mentioned (eval sets: not judged)."""
         self._mentioned = True
         where = self.here(loc)
-        all_paths = tuple(dict.fromkeys((*self.local_paths(name), *paths)))
+        local = self.local_paths(name)
+        all_paths = tuple(dict.fromkeys((*local, *paths)))
+        # A local file is known by where it is: `data/train.jsonl` in two projects' configs is two datasets.
+        name = local[0] if local else name
         artifact = Artifact(
             id=name,
             kind="dataset",
