@@ -26,7 +26,6 @@ from tos_check.plugins import load_problems, sources
 from tos_check.policy.load import PolicySet
 from tos_check.problems import Problem
 from tos_check.report.model import ArtifactStatus, FindingCounts, Generator, Report, Summary
-from tos_check.sources.interface import Source
 from tos_check.use import UseSource
 from tos_check.walk import ScanFile, walk
 
@@ -115,37 +114,34 @@ def _scan(
 
 
 def _read_files(files: list[ScanFile]) -> SourceResult:
-    """Every file through every source that claims it; a file that may be metadata but cannot be opened is
-    a problem even when no source could claim it (never a silent skip)."""
+    """Every file through every source that claims it. A source that fails (a plugin's bug, or ours) costs
+    that file, not the run: the failure is a problem naming the file and the source, and the scan is
+    partial. A file that may be metadata but cannot be opened is a problem even when no source could claim
+    it (never a silent skip)."""
     result = SourceResult()
     registered = sources()
     for file in files:
         claimed = False
         for source in registered:
-            read = _read(source, file)
-            if read is not None:
+            try:
+                if not source.claims(file):
+                    continue
                 claimed = True
-                result.extend(read)
+                result.extend(source.read(file))
+            except Exception as exc:
+                if os.environ.get("TOS_CHECK_DEBUG"):
+                    raise
+                claimed = True
+                message = (
+                    f"the {source.name!r} source failed on this file ({type(exc).__name__}: {exc}); it was not "
+                    "read by that source (a bug: set TOS_CHECK_DEBUG=1 for the traceback and report it)"
+                )
+                result.problems.append(Problem(file.display, None, message))
         if not claimed and file.path.suffix.lower() in SNIFFED_SUFFIXES and file.head is None:
             message = f"cannot read the file ({file.head_error}); it may hold metadata, and was not checked"
             result.problems.append(Problem(file.display, None, message))
         file.release_head()
     return result
-
-
-def _read(source: Source, file: ScanFile) -> SourceResult | None:
-    """One source on one file (None: not its file). A source that fails (a plugin's bug, or ours) costs that
-    file, not the run: the failure is a problem naming the file and the source, and the scan is partial."""
-    try:
-        return source.read(file) if source.claims(file) else None
-    except Exception as exc:
-        if os.environ.get("TOS_CHECK_DEBUG"):
-            raise
-        message = (
-            f"the {source.name!r} source failed on this file ({type(exc).__name__}: {exc}); it was not read by "
-            "that source (a bug: set TOS_CHECK_DEBUG=1 for the traceback and report it)"
-        )
-        return SourceResult(problems=[Problem(file.display, None, message)])
 
 
 def _status(

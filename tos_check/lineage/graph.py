@@ -111,15 +111,16 @@ class LineageGraph:
     def _describe_records_by_folder(self) -> None:
         """Records in the folder of a dataset a card or manifest describes are part of that dataset: its
         account of where the data came from covers them (a README beside `train.jsonl`)."""
+        records_only = [a for a in self.artifacts.values() if not a.described and not a.external]
+        if not records_only:
+            return
         described = {
             _path_key(path)
             for artifact in self.artifacts.values()
             if artifact.described and not artifact.external
             for path in artifact.paths
         }
-        for artifact in list(self.artifacts.values()):
-            if artifact.described or artifact.external:
-                continue
+        for artifact in records_only:
             for path in artifact.paths:
                 folder = posixpath.dirname(_path_key(path))
                 while folder and folder not in (".", "/") and folder not in described:
