@@ -3,7 +3,6 @@ problem and a partial scan; the rest of the run goes on."""
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.metadata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,15 +11,12 @@ import click
 import pluggy
 import pytest
 
+from tests.scanning import scan_builtin
 from tos_check import hookspecs, plugins
 from tos_check.hookspecs import hookimpl
-from tos_check.identity.resolver import Resolver
 from tos_check.lineage.model import SourceResult
-from tos_check.plugins import describe, plugin_manager, policy_dirs
-from tos_check.policy.load import load_policies
-from tos_check.scan import ScanOptions, scan
+from tos_check.plugins import describe, plugin_manager
 from tos_check.sources.interface import Source
-from tos_check.use import DeclaredUse, UseSource
 from tos_check.walk import ScanFile
 
 
@@ -59,13 +55,7 @@ def test_a_source_that_raises_costs_its_file_and_the_scan_goes_on(tmp_path: Path
     (tmp_path / "tos-provenance.yaml").write_text(
         "artifacts:\n  - id: d\n    kind: dataset\n    generated_by:\n      - model: gpt-4\n        date: 2024-05-01\n"
     )
-    report = scan(
-        [tmp_path],
-        UseSource(use=DeclaredUse(), path=None, assumed=True),
-        load_policies(policy_dirs())[0],
-        Resolver.builtin(),
-        ScanOptions(as_of=dt.date(2026, 1, 1)),
-    )
+    report = scan_builtin(tmp_path)
     assert report.summary.partial
     [problem] = report.problems
     assert problem.startswith(f"{tmp_path.as_posix()}/data.boom: the 'exploding' source failed on this file")
@@ -107,13 +97,7 @@ def test_the_plugins_command_lists_what_was_not_loaded_and_fails(monkeypatch: py
 
 
 def _scan(path: Path) -> list[str]:
-    report = scan(
-        [path],
-        UseSource(use=DeclaredUse(), path=None, assumed=True),
-        load_policies(policy_dirs())[0],
-        Resolver.builtin(),
-        ScanOptions(as_of=dt.date(2026, 1, 1)),
-    )
+    report = scan_builtin(path)
     assert report.summary.partial == bool(report.problems)
     return report.problems
 
@@ -124,7 +108,7 @@ def test_a_metadata_file_no_source_could_open_is_a_problem(tmp_path: Path, monke
     real_open = Path.open
 
     def locked(self: Path, *args: object, **kwargs: object) -> object:
-        if self.suffix in (".yaml", ".png"):
+        if self.parent == tmp_path and self.suffix in (".yaml", ".png"):  # the scanned files only
             raise PermissionError(13, "Permission denied")
         return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
 
@@ -177,3 +161,12 @@ def test_a_plugin_whose_hooks_raise_is_a_problem_and_the_rest_works(
     )
     assert "plugin test-raising: register_sources failed: RuntimeError: boom in register_sources" in " ".join(problems)
     assert "plugin test-raising: register_commands failed" in " ".join(problems)
+
+
+def test_with_debug_set_a_failing_source_raises_for_its_traceback(
+    tmp_path: Path, exploding: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "data.boom").write_text("x")
+    monkeypatch.setenv("TOS_CHECK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        scan_builtin(tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from tests.scanning import scan_builtin
 from tests.stubs import StubResolver
 from tos_check.evaluate.engine import Evaluator, provenance_known
 from tos_check.known_datasets.catalog import builtin
@@ -73,23 +74,13 @@ def test_records_alone_do_not_explain_where_data_came_from(tmp_path: Path) -> No
 
 
 def test_records_a_config_trains_on_are_not_explained_by_the_config(tmp_path: Path) -> None:
-    from tos_check.identity.resolver import Resolver
-    from tos_check.plugins import policy_dirs
-    from tos_check.scan import ScanOptions, scan
-    from tos_check.use import UseSource
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "chats.jsonl").write_text('{"conversations": [{"from": "gpt", "value": "hi"}]}\n')
     (tmp_path / "axolotl.yml").write_text(
         "base_model: m/x\ndatasets:\n  - path: data/chats.jsonl\n    type: sharegpt\n"
     )
-    report = scan(
-        [tmp_path],
-        UseSource(use=DeclaredUse(), path=None, assumed=True),
-        load_policies(policy_dirs())[0],
-        Resolver.builtin(),
-        ScanOptions(as_of=dt.date(2026, 1, 1)),
-    )
+    report = scan_builtin(tmp_path)
     [status] = report.artifacts
     assert status.status == "notice" and status.used_in
     assert [f.rule for f in report.findings] == ["tos-check/unknown-provenance"]

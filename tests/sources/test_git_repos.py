@@ -10,13 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tos_check.identity.resolver import Resolver
+from tests.scanning import scan_builtin
 from tos_check.lineage.model import SourceResult
-from tos_check.plugins import policy_dirs, sources
-from tos_check.policy.load import load_policies
-from tos_check.scan import ScanOptions, scan
+from tos_check.plugins import sources
 from tos_check.sources.git_repos import Commit, GitRepoSource, marks
-from tos_check.use import DeclaredUse, UseSource
 from tos_check.walk import ScanFile, walk
 
 GIT = shutil.which("git")
@@ -312,13 +309,7 @@ def test_scan_reads_a_nested_clone_through_its_head(marked: tuple[Path, Path]) -
 @needs_git
 def test_a_scan_judges_named_models_and_notes_assistants_that_name_none(marked: tuple[Path, Path]) -> None:
     root, _ = marked
-    report = scan(
-        [root],
-        UseSource(use=DeclaredUse(), path=None, assumed=True),
-        load_policies(policy_dirs())[0],
-        Resolver.builtin(),
-        ScanOptions(as_of=dt.date(2026, 1, 1)),
-    )
+    report = scan_builtin(root)
     by_rule: dict[str, set[str | None]] = {}
     for finding in report.findings:
         by_rule.setdefault(finding.rule, set()).add(finding.model)

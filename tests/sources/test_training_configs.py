@@ -8,17 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import shared_path
-from tos_check.identity.resolver import Resolver
+from tests.scanning import scan_builtin
 from tos_check.known_datasets.catalog import builtin as known_datasets
 from tos_check.lineage.known import graph_with_known_datasets
 from tos_check.lineage.model import SourceResult
-from tos_check.plugins import policy_dirs, sources
-from tos_check.policy.load import load_policies
+from tos_check.plugins import sources
 from tos_check.report.model import Report
-from tos_check.scan import ScanOptions, scan
 from tos_check.sources.configs import TrainingConfigSource
 from tos_check.sources.configs.run import is_local
-from tos_check.use import DeclaredUse, UseSource
 from tos_check.walk import ScanFile, walk
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "configs"
@@ -522,16 +519,7 @@ def test_real_llama_factory_registry() -> None:
 
 @pytest.fixture(scope="module")
 def corpus_report() -> Report:
-    root = shared_path("corpora", "configs")
-    policies, problems = load_policies(policy_dirs())
-    assert problems == []
-    return scan(
-        [root],
-        UseSource(use=DeclaredUse(), path=None),
-        policies,
-        Resolver.builtin(),
-        ScanOptions(as_of=dt.date(2025, 6, 1)),
-    )
+    return scan_builtin(shared_path("corpora", "configs"), use={}, as_of=dt.date(2025, 6, 1))
 
 
 def test_scan_of_real_configs_has_no_problems(corpus_report: Report) -> None:
@@ -580,13 +568,7 @@ def test_findings_on_a_dataset_only_named_point_at_the_config_line_that_trains_o
     (tmp_path / "lora.yml").write_text(
         "base_model: mistralai/Mistral-7B-v0.1\ndatasets:\n  - path: tatsu-lab/alpaca\n    type: alpaca\n"
     )
-    report = scan(
-        [tmp_path],
-        UseSource(use=DeclaredUse.model_validate({"commercial": True}), path=None, assumed=True),
-        load_policies(policy_dirs())[0],
-        Resolver.builtin(),
-        ScanOptions(as_of=dt.date(2026, 1, 1)),
-    )
+    report = scan_builtin(tmp_path, use={"commercial": True})
     config_line = (f"{tmp_path.as_posix()}/lora.yml", 3)
     alpaca = [f for f in report.findings if f.artifact == "tatsu-lab/alpaca"]
     assert alpaca and {(f.location.path, f.location.line) for f in alpaca} == {config_line}
@@ -606,13 +588,7 @@ def test_the_same_relative_path_in_two_projects_is_two_datasets(tmp_path: Path) 
             "base_model: m/x\ndatasets:\n  - path: data/train.jsonl\n    type: alpaca\n"
         )
         (tmp_path / project / "data" / "train.jsonl").write_text(record + "\n")
-    report = scan(
-        [tmp_path],
-        UseSource(use=DeclaredUse(), path=None, assumed=True),
-        load_policies(policy_dirs())[0],
-        Resolver.builtin(),
-        ScanOptions(as_of=dt.date(2026, 1, 1)),
-    )
+    report = scan_builtin(tmp_path)
     statuses = {a.id: (a.status, [(w.path.rsplit("/", 2)[-2], w.line) for w in a.used_in]) for a in report.artifacts}
     assert statuses["proj-b/data/train.jsonl"] == ("prohibited", [("proj-b", 3)])
     assert statuses["proj-a/data/train.jsonl"][1] == [("proj-a", 3)]

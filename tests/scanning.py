@@ -1,0 +1,24 @@
+"""One scan with the built-in policies and catalogs, as `tos-check scan` runs it, for tests that check a
+whole report rather than one source."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from tos_check.identity.resolver import Resolver
+from tos_check.plugins import policy_dirs
+from tos_check.policy.load import load_policies
+from tos_check.report.model import Report
+from tos_check.scan import ScanOptions, scan
+from tos_check.use import DeclaredUse, UseSource
+
+AS_OF = dt.date(2026, 1, 1)
+
+
+def scan_builtin(*paths: Path, use: dict[str, Any] | None = None, as_of: dt.date = AS_OF) -> Report:
+    policies, problems = load_policies(policy_dirs())
+    assert problems == []
+    declared = UseSource(use=DeclaredUse.model_validate(use or {}), path=None, assumed=use is None)
+    return scan(list(paths), declared, policies, Resolver.builtin(), ScanOptions(as_of=as_of))
