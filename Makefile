@@ -1,29 +1,60 @@
-# The two commands from the README: `make scan` and `make test`. Each sets up .venv itself.
+# The two commands from the README: `make scan` and `make test`. Each sets up .venv itself, from the pinned
+# versions in constraints.txt, so every machine (a user's, CI's) tests the same releases.
+# `make test-latest` runs the same checks on the newest release of every dependency; `make lock` re-pins.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE := examples/fine-tune-chat
+CONSTRAINTS := constraints.txt
+LATEST := .venv-latest
+PIP = -m pip install --quiet --disable-pip-version-check
+PROJECT = -e '.[dev]' -e plugins/tos-check-dvc
+# The build backend (hatchling) is installed in an isolated environment that only PIP_CONSTRAINT reaches.
+PINNED = PIP_CONSTRAINT=$(abspath $(CONSTRAINTS))
 
-.PHONY: scan test lint clean
+.PHONY: scan test test-latest lock fuzz clean python-version
 
 scan: $(STAMP)
 	$(BIN)/tos-check scan $(EXAMPLE) --fail-on never
 
-test: $(STAMP)
-	$(BIN)/ruff check tos_check tests plugins benchmarks
-	$(BIN)/mypy
-	$(BIN)/mypy --strict plugins/tos-check-dvc/tos_check_dvc
-	$(BIN)/python -m pytest -q plugins/tos-check-dvc/tests
-	$(BIN)/python -m pytest -q
+# The whole suite, run with the interpreter of the environment given as $(1).
+define checks
+	$(1)/ruff check tos_check tests plugins benchmarks
+	$(1)/mypy
+	$(1)/mypy --strict plugins/tos-check-dvc/tos_check_dvc
+	$(1)/python -m pytest -q plugins/tos-check-dvc/tests
+	$(1)/python -m pytest -q
+endef
 
-$(STAMP): pyproject.toml plugins/tos-check-dvc/pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
-		|| { echo "tos-check needs Python 3.11 or newer (found: $$($(PYTHON) --version)); set PYTHON=python3.11" >&2; exit 2; }
+test: $(STAMP)
+	$(call checks,$(BIN))
+
+# The newest releases, in an environment of their own, never pinned: breakage upstream shows here first.
+test-latest: python-version
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python $(PIP) --upgrade --upgrade-strategy eager $(PROJECT)
+	$(LATEST)/bin/python -m pip list --format=freeze --exclude-editable --disable-pip-version-check
+	$(call checks,$(LATEST)/bin)
+
+# Re-pin constraints.txt to today's newest releases (then run `make test`, and commit both if it passes).
+lock: python-version
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python $(PIP) --upgrade $(PROJECT) hatchling
+	{ echo "# Pinned versions for make test, make scan and CI; regenerate with 'make lock'."; \
+	  .venv-lock/bin/python -m pip freeze --exclude-editable --disable-pip-version-check; } > $(CONSTRAINTS)
+	rm -rf .venv-lock
+
+$(STAMP): pyproject.toml plugins/tos-check-dvc/pyproject.toml $(CONSTRAINTS) | python-version
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(BIN)/python -m pip install --quiet -e plugins/tos-check-dvc
+	$(PINNED) $(BIN)/python $(PIP) -c $(CONSTRAINTS) $(PROJECT)
 	@touch $(STAMP)
 
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+		|| { echo "tos-check needs Python 3.11 or newer (found: $$($(PYTHON) --version)); set PYTHON=python3.11" >&2; exit 2; }
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) .venv-lock build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tos_check.loader import load_document, parse_json, parse_yaml, read_text
+from tos_check import loader
+from tos_check.loader import MAX_DEPTH, load_document, parse_json, parse_yaml, read_text
 from tos_check.problems import InputError
 
 
@@ -121,14 +123,71 @@ def test_unreadable_file_is_a_problem(tmp_path: Path, monkeypatch: pytest.Monkey
     assert str(err.value.problems[0]) == "locked.yaml: permission denied: cannot read the file"
 
 
-@pytest.mark.parametrize("depth", [100, 5000])
-def test_deep_nesting_is_a_problem_not_a_crash(depth: int) -> None:
+PARSERS = {"libyaml": getattr(yaml, "CSafeLoader", None), "pure-python": yaml.SafeLoader}
+
+
+@pytest.fixture(params=sorted(PARSERS))
+def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test under each YAML parser: which one a user's PyYAML has must not change what they are told."""
+    base = PARSERS[request.param]
+    if base is None:
+        pytest.skip("this PyYAML was built without libyaml")
+    monkeypatch.setattr(loader, "_Loader", loader._fast_loader(base))
+    return str(request.param)
+
+
+def flow(depth: int) -> str:
+    return "a: " + "[" * depth + "]" * depth + "\n"
+
+
+def block(depth: int) -> str:
+    return "".join(f"{'  ' * level}k{level}:\n" for level in range(depth)) + f"{'  ' * depth}leaf\n"
+
+
+@pytest.mark.parametrize(
+    ("shape", "depth"),
+    # Around libyaml's own limit of 1000, and past Python's recursion limit.
+    [(flow, 100), (flow, 1001), (flow, 20_000), (block, 100), (block, 1001), (block, 5000)],
+)
+def test_deep_yaml_is_one_problem_whichever_parser_stops_it(
+    yaml_parser: str, shape: Callable[[int], str], depth: int
+) -> None:
+    text = shape(depth)
     with pytest.raises(InputError) as err:
-        parse_yaml("a: " + "[" * depth + "]" * depth + "\n", "deep.yaml")
-    assert "levels deep" in err.value.problems[0].message
+        parse_yaml(text, "deep.yaml")
+    (problem,) = err.value.problems
+    assert problem.message == f"invalid YAML: nested more than {MAX_DEPTH} levels deep"
+    assert problem.path == "deep.yaml"
+    # The line is where the limit was passed: the first line for flow collections, about MAX_DEPTH down for blocks.
+    assert problem.line is not None
+    assert (problem.line == 1) if shape is flow else (MAX_DEPTH - 2 <= problem.line <= MAX_DEPTH + 2)
+
+
+def test_nesting_at_the_limit_is_read(yaml_parser: str) -> None:
+    depth = MAX_DEPTH - 2
+    data = parse_yaml(flow(depth), "ok.yaml").data["a"]
+    for _ in range(depth - 1):
+        (data,) = data
+    assert data == []
+    data = parse_yaml(block(depth), "ok.yaml").data
+    for level in range(depth):
+        data = data[f"k{level}"]
+    assert data == "leaf"
+
+
+def test_other_yaml_errors_keep_their_line(yaml_parser: str) -> None:
+    with pytest.raises(InputError) as err:
+        parse_yaml("a: 1\nb: [1, 2\nc: 3\n", "bad.yaml")
+    (problem,) = err.value.problems
+    assert problem.message.startswith("invalid YAML: ") and "levels deep" not in problem.message
+    assert problem.line == 3
+
+
+@pytest.mark.parametrize("depth", [100, 5000, 100_000])
+def test_deep_json_is_one_problem(depth: int) -> None:
     with pytest.raises(InputError) as err:
         parse_json("[" * depth + "]" * depth, "deep.json")
-    assert "levels deep" in err.value.problems[0].message
+    assert [p.message for p in err.value.problems] == [f"invalid JSON: nested more than {MAX_DEPTH} levels deep"]
 
 
 def test_deeply_nested_policy_condition_is_one_clear_problem(tmp_path: Path) -> None:
@@ -145,8 +204,7 @@ def test_deeply_nested_policy_condition_is_one_clear_problem(tmp_path: Path) -> 
     path.write_text(text)
     with pytest.raises(InputError) as err:
         load_policy_file(path)
-    assert len(err.value.problems) == 1
-    assert "levels deep" in err.value.problems[0].message
+    assert [p.message for p in err.value.problems] == [f"invalid YAML: nested more than {MAX_DEPTH} levels deep"]
 
 
 def test_repeated_keys_can_let_the_last_win_and_are_listed() -> None:

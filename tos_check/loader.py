@@ -27,6 +27,9 @@ MAX_NODES = 2_000_000
 MAX_DEPTH = 64
 """Deepest nesting read. Real metadata is a few levels deep; a hostile file must not exhaust the stack."""
 
+TOO_DEEP_YAML = f"invalid YAML: nested more than {MAX_DEPTH} levels deep"
+TOO_DEEP_JSON = f"invalid JSON: nested more than {MAX_DEPTH} levels deep"
+
 Loc = tuple[str | int, ...]
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML has it (several times faster); both compose the same nodes, with marks."""
@@ -35,33 +38,36 @@ MAP_TAG = "tag:yaml.org,2002:map"
 STR_TAG = "tag:yaml.org,2002:str"
 
 
-class _Loader(SAFE_LOADER):  # type: ignore[misc,valid-type]
+def _fast_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
     """The safe loader, minus the cost of trying every implicit type on every plain scalar.
 
     YAML 1.1 types a plain scalar by regular expressions chosen by its first character (digits, `-`, `.`,
     `~`, and the letters of true/false/yes/no/on/off/null); keys and most values (`path`, `datasets`,
     `HuggingFaceH4/ultrachat_200k`) start with none of them and are strings, as the resolver would find.
+    Built for either parser (libyaml's or PyYAML's own), so tests can show both read a file alike.
     """
-
-    _FIRST = frozenset(SAFE_LOADER.yaml_implicit_resolvers)
-    _TAGS: dict[str, str] = {}
+    first = frozenset(base.yaml_implicit_resolvers)
+    assert None not in first and not base.yaml_path_resolvers, "no resolver may apply to every scalar"
+    tags: dict[str, str] = {}
     """The others (`type`, `name`, `true`, `3`) recur in every file: their tag, which depends on the text only."""
 
-    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
-        if kind is not yaml.ScalarNode or not implicit[0]:
-            return str(super().resolve(kind, value, implicit))
-        if value and value[0] not in self._FIRST:
-            return STR_TAG
-        tag = self._TAGS.get(value)
-        if tag is None:
-            if len(self._TAGS) >= 10_000:
-                self._TAGS.clear()
-            tag = self._TAGS[value] = str(super().resolve(kind, value, implicit))
-        return tag
+    class Loader(base):  # type: ignore[misc,valid-type]
+        def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+            if kind is not yaml.ScalarNode or not implicit[0]:
+                return str(super().resolve(kind, value, implicit))
+            if value and value[0] not in first:
+                return STR_TAG
+            tag = tags.get(value)
+            if tag is None:
+                if len(tags) >= 10_000:
+                    tags.clear()
+                tag = tags[value] = str(super().resolve(kind, value, implicit))
+            return tag
+
+    return Loader
 
 
-assert None not in _Loader._FIRST and not _Loader.yaml_path_resolvers, "no resolver may apply to every scalar"
-
+_Loader = _fast_loader(SAFE_LOADER)
 
 @dataclass
 class Document:
@@ -141,14 +147,10 @@ def parse_yaml(text: str, path: str, *, repeated_keys: Literal["error", "last"] 
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise InputError([Problem(path, line, f"invalid YAML: {exc.problem or exc.context}")]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(path, None, f"invalid YAML: {exc}")]) from None
-    except RecursionError:
-        raise InputError([Problem(path, None, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")]) from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        # Parsers stop deep nesting each in their own way (libyaml's limit, a RecursionError, new wording in
+        # a new release): whichever stopped it, the user is told the same thing, at the same line.
+        raise InputError([_nesting_problem(text, path) or _yaml_problem(path, exc)]) from None
     finally:
         loader.dispose()
     if node is None:
@@ -158,15 +160,46 @@ def parse_yaml(text: str, path: str, *, repeated_keys: Literal["error", "last"] 
     return Document(path, data, builder.lines, repeated=builder.repeated)
 
 
+def _yaml_problem(path: str, exc: BaseException) -> Problem:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        return Problem(path, line, f"invalid YAML: {exc.problem or exc.context}")
+    if isinstance(exc, RecursionError):
+        return Problem(path, None, TOO_DEEP_YAML)
+    return Problem(path, None, f"invalid YAML: {exc}")
+
+
+def _nesting_problem(text: str, path: str) -> Problem | None:
+    """The text nests deeper than MAX_DEPTH: said at the line that opens the collection one too deep.
+
+    Read from PyYAML's own event stream, which keeps its state on a list, not the call stack: it reaches
+    the line at any depth, stops there, and says the same under every parser and release.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return Problem(path, int(mark.line) + 1 if mark is not None else None, TOO_DEEP_YAML)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return None
+
+
 def parse_json(text: str, path: str) -> Document:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError([Problem(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]) from None
     except RecursionError:
-        raise InputError([Problem(path, None, f"invalid JSON: nested more than {MAX_DEPTH} levels deep")]) from None
+        raise InputError([Problem(path, None, TOO_DEEP_JSON)]) from None
     if _too_deep(data):
-        raise InputError([Problem(path, None, f"invalid JSON: nested more than {MAX_DEPTH} levels deep")])
+        raise InputError([Problem(path, None, TOO_DEEP_JSON)])
     return Document(path, data, None, lambda: _json_lines(text, path))
 
 
@@ -220,7 +253,7 @@ class _YamlBuilder:
             raise self.fail(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
         self.lines.setdefault(loc, node.start_mark.line + 1)
         if len(loc) > MAX_DEPTH:
-            raise self.fail(node, f"nested more than {MAX_DEPTH} levels deep")
+            raise self.fail(node, TOO_DEEP_YAML)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if id(node) in self.active:

@@ -100,7 +100,7 @@ def load_pyproject_use(path: Path) -> UseSource | None:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = _toml_error_line(str(exc))
+        line = getattr(exc, "lineno", None) or _toml_error_line(str(exc))
         raise InputError([Problem(str(path), line, f"invalid TOML: {exc}")]) from None
     section = data.get("tool", {}).get("tos-check", {}).get("use")
     if section is None:
@@ -110,6 +110,7 @@ def load_pyproject_use(path: Path) -> UseSource | None:
 
 
 def _toml_error_line(message: str) -> int | None:
+    """Python before 3.14 gives the line only inside its message."""
     marker = "(at line "
     if marker in message:
         digits = message.split(marker, 1)[1].split(",", 1)[0]

@@ -232,7 +232,7 @@ def test_sharegpt_file_names_no_model() -> None:
     [
         ('[\n  {"model": "gpt-4"},\n  {"model": "gpt-4", "te', 3, "the JSON array ends early"),
         ('[\n  {"model": "gpt-4"}\n  {"model": "claude-2"}\n]', 3, "invalid JSON: expected ',' or ']'"),
-        ('[\n  {"model": "gpt-4"},\n  {"model": gpt-4}\n]', 3, "invalid JSON: Expecting value"),
+        ('[\n  {"model": "gpt-4"},\n  {"model": gpt-4}\n]', 3, "invalid JSON: "),
         ('[\n  {"model": "gpt-4"},\n  "text"\n]', 3, "item is a JSON string, not an object"),
         ('[\n  {"model": "gpt-4"}', 2, "the JSON array ends early"),
     ],
@@ -297,9 +297,10 @@ def test_a_quote_left_open_at_the_end_of_a_csv_is_a_problem(tmp_path: Path) -> N
     path = tmp_path / "cut.csv"
     path.write_text('prompt,response,model\n"hi","there",gpt-4\n"cut off,x,claude-2\n')
     result = read(path)
-    assert [(p.line, p.message) for p in result.problems] == [
-        (3, "invalid CSV row: unexpected end of data (row skipped)")
-    ]
+    assert [p.line for p in result.problems] == [3]
+    # Python's csv module says what it found; ours is the frame around it.
+    assert result.problems[0].message.startswith("invalid CSV row: ")
+    assert result.problems[0].message.endswith(" (row skipped)")
     assert set(generations(result)) == {("gpt-4", "responses")}
 
 
