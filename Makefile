@@ -13,7 +13,7 @@ PROJECT = -e '.[dev]' -e plugins/tos-check-dvc
 # The build backend (hatchling) is installed in an isolated environment that only PIP_CONSTRAINT reaches.
 PINNED = PIP_CONSTRAINT=$(abspath $(CONSTRAINTS))
 
-.PHONY: scan test test-latest lock fuzz clean python-version
+.PHONY: scan test test-latest lock clean python-version
 
 scan: $(STAMP)
 	$(BIN)/tos-check scan $(EXAMPLE) --fail-on never

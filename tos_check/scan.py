@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
 from tos_check.evaluate.engine import Evaluator, provenance_known
 from tos_check.evaluate.finding import EFFECT_RANK, Finding
 from tos_check.identity.model import IdentityResolver
@@ -25,7 +23,7 @@ from tos_check.lineage.model import Artifact, Location, SourceResult
 from tos_check.plugins import load_problems, sources
 from tos_check.policy.load import PolicySet
 from tos_check.problems import Problem
-from tos_check.report.model import ArtifactStatus, FindingCounts, Generator, Report, Summary
+from tos_check.report.model import ArtifactStatus, DatasetStatus, FindingCounts, Generator, Report, Summary
 from tos_check.use import UseSource
 from tos_check.walk import ScanFile, walk
 
@@ -147,12 +145,19 @@ def _read_files(files: list[ScanFile]) -> SourceResult:
 def _status(
     dataset: Artifact, findings: list[Finding], traces: list[Trace], evaluator: Evaluator, used_in: list[Location]
 ) -> ArtifactStatus:
-    """A dataset's status is its strongest policy effect; the tool's own notices only make it `notice`."""
-    status: Literal["prohibited", "obligation", "notice", "clear"]
-    policy_effects = [f.effect for f in findings if f.policy is not None and f.rule.split("/")[0] != "tos-check"]
-    if policy_effects:
-        status = min(policy_effects, key=EFFECT_RANK.__getitem__)
-    elif findings:
+    """The strongest effect a policy clause *decided*; a clause that hangs on a declared-use field the use left
+    out never speaks for the dataset. `undecided` when only such clauses (and notices) remain, with the
+    fields to declare; the tool's own notices only make it `notice`. docs/cli.md says the same."""
+    policy_findings = [f for f in findings if f.policy is not None and f.rule.split("/")[0] != "tos-check"]
+    decided = [f.effect for f in policy_findings if not f.undecided]
+    open_fields = sorted({name for f in policy_findings if f.effect != "notice" for name in f.undecided})
+    status: DatasetStatus
+    strongest = min(decided, key=EFFECT_RANK.__getitem__) if decided else None
+    if strongest in ("prohibited", "obligation"):
+        status = strongest
+    elif open_fields:
+        status = "undecided"
+    elif strongest is not None or findings:
         status = "notice"
     else:
         status = "clear"
@@ -173,6 +178,7 @@ def _status(
         id=dataset.id,
         kind=dataset.kind,
         status=status,
+        undecided=open_fields,
         location=dataset.location,
         licenses=list(dataset.licenses),
         used_in=used_in,

@@ -50,12 +50,22 @@ class Generator(_Out):
     records: int | None = Field(None, description="How many records hold its outputs, where the data says.")
 
 
+DatasetStatus = Literal["prohibited", "obligation", "undecided", "notice", "clear"]
+
+
 class ArtifactStatus(_Out):
     """Every dataset the scan described, including the clear ones: a clear dataset is a result too."""
 
     id: str
     kind: Literal["dataset", "model"]
-    status: Literal["prohibited", "obligation", "notice", "clear"]
+    status: DatasetStatus = Field(
+        description="The strongest effect a clause decided (prohibited, obligation); `undecided` when the only "
+        "restricting clauses hang on fields the declared use leaves out (see `undecided`); `notice` when only "
+        "notices apply; `clear` when nothing does."
+    )
+    undecided: list[str] = Field(
+        [], description="Declared-use fields that would decide clauses still open for this dataset, whatever its status."
+    )
     location: Location
     licenses: list[str] = []
     generators: list[Generator] = []

@@ -16,7 +16,13 @@ from tos_check.report.model import ArtifactStatus, Generator, Report
 
 WIDTH = 120
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "note": "cyan"}
-STATUS_STYLE = {"prohibited": "bold red", "obligation": "yellow", "notice": "cyan", "clear": "green"}
+STATUS_STYLE = {
+    "prohibited": "bold red",
+    "obligation": "yellow",
+    "undecided": "magenta",
+    "notice": "cyan",
+    "clear": "green",
+}
 
 
 INDENT = " " * 9
@@ -130,6 +136,11 @@ def _artifact_block(out: _Out, artifact: ArtifactStatus) -> None:
     out.append(f"{artifact.id}\n")
     generators = ", ".join(_generator(g) for g in artifact.generators) or "no model named in its metadata"
     out.append(_wrapped(f"outputs of: {generators}", " " * 11))
+    if artifact.undecided:
+        out.append(
+            _wrapped("undecided until the declared use states: " + ", ".join(artifact.undecided), " " * 11),
+            style=STATUS_STYLE["undecided"],
+        )
     if artifact.used_in:
         out.append(
             _wrapped("named as training data at: " + ", ".join(str(where) for where in artifact.used_in), " " * 11)
