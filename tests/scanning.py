@@ -15,6 +15,14 @@ from tos_check.scan import ScanOptions, scan
 from tos_check.use import DeclaredUse, UseSource
 
 AS_OF = dt.date(2026, 1, 1)
+# The use most provider clauses are about: a public, commercial, general-purpose chat model.
+PUBLIC_CHAT: dict[str, Any] = {
+    "activity": "fine_tune",
+    "model": {"name": "acme-chat-7b", "kind": "llm", "general_purpose": True},
+    "distribution": "public",
+    "commercial": True,
+    "organization": {"monthly_active_users": 250_000},
+}
 
 
 def scan_builtin(*paths: Path, use: dict[str, Any] | None = None, as_of: dt.date = AS_OF) -> Report:

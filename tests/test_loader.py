@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from tos_check import loader
-from tos_check.loader import MAX_DEPTH, load_document, parse_json, parse_yaml, read_text
+from tos_check.loader import MAX_DEPTH, MAX_VALUE_CHARS, load_document, parse_json, parse_yaml, read_text
 from tos_check.problems import InputError
 
 
@@ -228,3 +228,27 @@ def test_plain_scalars_are_typed_as_yaml_1_1_types_them() -> None:
     expected = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in yaml.safe_load(text).items()}
     assert parse_yaml(text, "t.yaml").data == expected
     assert parse_yaml(text, "t.yaml").data == expected  # and again, from what the first parse remembered
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        ("manifest.yaml", "artifacts:\n  - id: " + "x" * (MAX_VALUE_CHARS + 1) + "\n    kind: dataset\n", 2),
+        ("card.json", '{\n  "name": "' + "x" * (MAX_VALUE_CHARS + 1) + '"\n}', 2),
+        ("minified.json", "[" + '"y", ' * 300_000 + '"' + "z" * (MAX_VALUE_CHARS + 1) + '"]', 1),
+    ],
+)
+def test_a_value_over_a_megabyte_is_refused_before_parsing(name: str, text: str, line: int) -> None:
+    parse = parse_json if name.endswith(".json") else parse_yaml
+    with pytest.raises(InputError) as err:
+        parse(text, name)
+    [problem] = err.value.problems
+    assert (problem.path, problem.line) == (name, line)
+    assert problem.message.startswith("a value of 1.0 MiB starts here")
+
+
+def test_long_files_of_short_values_are_read() -> None:
+    # Over the limit in total, like a large Croissant file or a minified JSON: only single values count.
+    text = "[" + ",".join(['"' + "y" * 1000 + '"'] * 3000) + "]"
+    assert len(parse_json(text, "big.json").data) == 3000
+    assert len(parse_yaml("\n".join(f"k{i}: {'v' * 1000}" for i in range(3000)), "big.yaml").data) == 3000

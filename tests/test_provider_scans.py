@@ -9,19 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.scanning import PUBLIC_CHAT
 from tos_check.identity.resolver import Resolver
 from tos_check.plugins import policy_dirs
 from tos_check.policy.load import PolicySet, load_policies
 from tos_check.scan import ScanOptions, scan
 from tos_check.use import DeclaredUse, UseSource
 
-CHAT = {
-    "activity": "fine_tune",
-    "model": {"name": "acme-chat-7b", "kind": "llm", "general_purpose": True},
-    "distribution": "public",
-    "commercial": True,
-    "organization": {"monthly_active_users": 250000},
-}
+CHAT = PUBLIC_CHAT
 EVAL = {"activity": "evaluate", "organization": {"monthly_active_users": 250000}}
 CLASSIFIER = {
     "activity": "train",

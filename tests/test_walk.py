@@ -33,7 +33,7 @@ def test_broken_symlink_and_missing_path(tmp_path: Path) -> None:
     os.symlink(tmp_path / "gone", tmp_path / "dangling.yaml")
     result = walk([tmp_path, tmp_path / "nope"])
     messages = sorted(p.message for p in result.problems)
-    assert any("broken symlink" in m for m in messages)
+    assert "broken symlink (what it points to does not exist); skipped" in messages
     assert any("no such file or folder" in m for m in messages)
 
 
@@ -57,9 +57,24 @@ def test_special_files_are_reported_not_read(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.jsonl")  # reading it would block the scan forever
     result = walk([tmp_path])
     assert result.files == []
-    assert [p.message for p in result.problems] == ["not a regular file (a pipe, socket or device); skipped"]
+    assert [str(p) for p in result.problems] == [f"{tmp_path}/pipe.jsonl: a pipe, not a file; skipped"]
     given = walk([tmp_path / "pipe.jsonl"])
-    assert given.files == [] and len(given.problems) == 1
+    assert given.files == [] and [p.message for p in given.problems] == ["a pipe, not a file; skipped"]
+
+
+def test_a_link_to_a_device_says_so_and_is_never_read(tmp_path: Path) -> None:
+    os.symlink("/dev/zero", tmp_path / "records.jsonl")  # reading it would never end
+    os.symlink("records.jsonl", tmp_path / "again.jsonl")  # a link to that link
+    os.symlink(tmp_path / "self.yaml", tmp_path / "self.yaml")
+    result = walk([tmp_path])
+    assert result.files == []
+    assert sorted(p.message for p in result.problems) == [
+        "a symlink to a character device, not a file; skipped",
+        "a symlink to a character device, not a file; skipped",
+        "symlink loop (the link leads back to itself); skipped",
+    ]
+    given = walk([tmp_path / "records.jsonl"])
+    assert [p.message for p in given.problems] == ["a symlink to a character device, not a file; skipped"]
 
 
 def test_a_repository_yields_its_head_and_nothing_inside_git(tmp_path: Path) -> None:

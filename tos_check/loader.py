@@ -8,7 +8,7 @@ every mapping key and list item keeps the line it came from, so that schema erro
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
+from tos_check.encodings import WIDE, bom_encoding, decode
 from tos_check.problems import InputError, Problem
 
 MAX_METADATA_BYTES = 64 * 1024 * 1024
@@ -23,6 +24,10 @@ MAX_METADATA_BYTES = 64 * 1024 * 1024
 
 MAX_NODES = 2_000_000
 """Upper bound on YAML nodes after alias expansion; a "billion laughs" document stops here."""
+
+MAX_VALUE_CHARS = 1024 * 1024
+"""Longest single value read from metadata (an id, a name, a description). Parsing a 50 MB id costs the
+parsers eight times its size in memory; no real card, config or manifest has a value a tenth this long."""
 
 MAX_DEPTH = 64
 """Deepest nesting read. Real metadata is a few levels deep; a hostile file must not exhaust the stack."""
@@ -97,7 +102,7 @@ class Document:
 
 
 def read_text(path: Path, display: str | None = None, max_bytes: int = MAX_METADATA_BYTES) -> str:
-    """Read a text file as UTF-8 (a BOM is allowed), refusing what is not text with a reason."""
+    """Read a text file (UTF-8, or UTF-16/32 with a byte-order mark), refusing what is not text with a reason."""
     name = display or str(path)
     try:
         size = path.stat().st_size
@@ -126,8 +131,19 @@ def read_text(path: Path, display: str | None = None, max_bytes: int = MAX_METAD
 
 
 def decode_text(raw: bytes, name: str) -> str:
+    """UTF-8, or UTF-16/UTF-32 where a byte-order mark says so; anything else is refused with its line."""
+    encoding = bom_encoding(raw[:4])
+    if encoding in WIDE:
+        try:
+            return decode(raw, encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                [Problem(name, None, f"not valid {encoding}, which its byte-order mark announces (byte {exc.start})")]
+            ) from None
     if b"\x00" in raw[:8192]:
-        raise InputError([Problem(name, None, "binary content (NUL bytes): not a text metadata file")])
+        raise InputError(
+            [Problem(name, None, "binary content (NUL bytes): not UTF-8 text, nor UTF-16/32 with a byte-order mark")]
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -144,6 +160,7 @@ def parse_yaml(text: str, path: str, *, repeated_keys: Literal["error", "last"] 
     them with `yaml.safe_load` (training configs) may ask for `repeated_keys="last"`: the last value wins as
     in the tool, and the repeats are listed in `Document.repeated` for the caller to judge.
     """
+    _refuse_huge_values(text, path, "\n")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -191,7 +208,32 @@ def _nesting_problem(text: str, path: str) -> Problem | None:
     return None
 
 
+def oversized(text: str, path: str, breaks: str = "\n", what: str = "value") -> Iterator[tuple[int, int, Problem]]:
+    """Each run of over MAX_VALUE_CHARS characters with none of `breaks` in it (one YAML or prose line, one
+    JSON string or number that long), as (start, end, problem). Files shorter than that cannot hold one."""
+    if len(text) <= MAX_VALUE_CHARS:
+        return
+    start = 0
+    while start < len(text):
+        ends = [i for i in (text.find(b, start) for b in breaks) if i >= 0]
+        end = min(ends) if ends else len(text)
+        if end - start > MAX_VALUE_CHARS:
+            message = (
+                f"a {what} of {(end - start) / 1_048_576:.1f} MiB starts here; no metadata {what} is read "
+                f"past {MAX_VALUE_CHARS // 1_048_576} MiB, so it was not (is this data rather than metadata?)"
+            )
+            yield start, end, Problem(path, text.count("\n", 0, start) + 1, message)
+        start = end + 1
+
+
+def _refuse_huge_values(text: str, path: str, breaks: str) -> None:
+    """Refused before parsing: parsers hold many times a value's size while they read it."""
+    for _, _, problem in oversized(text, path, breaks):
+        raise InputError([problem])
+
+
 def parse_json(text: str, path: str) -> Document:
+    _refuse_huge_values(text, path, '"\n')
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tos_check.encodings import undecodable
 from tos_check.evaluate.engine import Evaluator, provenance_known
-from tos_check.evaluate.finding import EFFECT_RANK, Finding
+from tos_check.evaluate.finding import Finding
 from tos_check.identity.model import IdentityResolver
 from tos_check.known_datasets.catalog import builtin as known_datasets
 from tos_check.lineage.graph import Trace
@@ -23,7 +25,15 @@ from tos_check.lineage.model import Artifact, Location, SourceResult
 from tos_check.plugins import load_problems, sources
 from tos_check.policy.load import PolicySet
 from tos_check.problems import Problem
-from tos_check.report.model import ArtifactStatus, DatasetStatus, FindingCounts, Generator, Report, Summary
+from tos_check.report.model import (
+    ArtifactStatus,
+    DatasetStatus,
+    FileEncoding,
+    FindingCounts,
+    Generator,
+    Report,
+    Summary,
+)
 from tos_check.use import UseSource
 from tos_check.walk import ScanFile, walk
 
@@ -62,7 +72,7 @@ def _scan(
     paths: list[Path], use: UseSource, policies: PolicySet, resolver: IdentityResolver, options: ScanOptions
 ) -> Report:
     walked = walk(paths)
-    result = _read_files(walked.files)
+    result, encodings = _read_files(walked.files)
     result.problems[:0] = [*walked.problems, *load_problems()]
     graph = graph_with_known_datasets(result, known_datasets())
     evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
@@ -108,16 +118,18 @@ def _scan(
             partial=bool(problems),
         ),
         problems=[str(p) for p in problems],
+        encodings=[FileEncoding(path=path, encoding=name) for path, name in sorted(encodings.items())],
     )
 
 
-def _read_files(files: list[ScanFile]) -> SourceResult:
+def _read_files(files: list[ScanFile]) -> tuple[SourceResult, dict[str, str]]:
     """Every file through every source that claims it. A source that fails (a plugin's bug, or ours) costs
     that file, not the run: the failure is a problem naming the file and the source, and the scan is
     partial. A file that may be metadata but cannot be opened is a problem even when no source could claim
-    it (never a silent skip)."""
+    it (never a silent skip). Also returns the files read in UTF-16/32, by their displayed path."""
     result = SourceResult()
     registered = sources()
+    encodings: dict[str, str] = {}
     for file in files:
         claimed = False
         for source in registered:
@@ -135,11 +147,23 @@ def _read_files(files: list[ScanFile]) -> SourceResult:
                     "read by that source (a bug: set TOS_CHECK_DEBUG=1 for the traceback and report it)"
                 )
                 result.problems.append(Problem(file.display, None, message))
-        if not claimed and file.path.suffix.lower() in SNIFFED_SUFFIXES and file.head is None:
-            message = f"cannot read the file ({file.head_error}); it may hold metadata, and was not checked"
-            result.problems.append(Problem(file.display, None, message))
+        if not claimed and file.path.suffix.lower() in SNIFFED_SUFFIXES:
+            unread = _unread(file)
+            if unread is not None:
+                result.problems.append(Problem(file.display, None, unread))
+        if claimed and file.encoding is not None:
+            encodings[file.display] = file.encoding
         file.release_head()
-    return result
+    return result, encodings
+
+
+def _unread(file: ScanFile) -> str | None:
+    """Why a file that may be metadata, and that no source claimed, could not be looked at; None if it could."""
+    if file.head is None:
+        return f"cannot read the file ({file.head_error}); it may hold metadata, and was not checked"
+    if file.encoding is None and (why := undecodable(file.head)) is not None:
+        return f"{why}: not text tos-check can read (UTF-8, or UTF-16/32 with a byte-order mark); not checked"
+    return None
 
 
 def _status(
@@ -152,12 +176,13 @@ def _status(
     decided = [f.effect for f in policy_findings if not f.undecided]
     open_fields = sorted({name for f in policy_findings if f.effect != "notice" for name in f.undecided})
     status: DatasetStatus
-    strongest = min(decided, key=EFFECT_RANK.__getitem__) if decided else None
-    if strongest in ("prohibited", "obligation"):
-        status = strongest
+    if "prohibited" in decided:
+        status = "prohibited"
+    elif "obligation" in decided:
+        status = "obligation"
     elif open_fields:
         status = "undecided"
-    elif strongest is not None or findings:
+    elif findings:
         status = "notice"
     else:
         status = "clear"

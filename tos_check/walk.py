@@ -6,6 +6,7 @@ entered once, so a symlink loop ends the walk of that branch with a problem inst
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import stat
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from tos_check.encodings import WIDE, bom_encoding, head_as_utf8
 from tos_check.problems import Problem
 
 HEAD_BYTES = 8192
@@ -39,7 +41,9 @@ class ScanFile:
         """The first `HEAD_BYTES` of the file, or None when it cannot be opened (`head_error` says why).
 
         Sources that recognise a file by its first bytes share this one read instead of opening the
-        file once each. None lets a source claim an unreadable file so that its `read` reports why.
+        file once each. None lets a source claim an unreadable file so that its `read` reports why. A
+        UTF-16/32 file (with its byte-order mark) is given as UTF-8, so every source recognises it as it
+        would the same file saved as UTF-8; `encoding` says what is on disk.
         """
         return self._peek[0]
 
@@ -47,18 +51,27 @@ class ScanFile:
     def head_error(self) -> str | None:
         return self._peek[1]
 
+    @property
+    def encoding(self) -> str | None:
+        """`UTF-16-LE`, `UTF-32-BE`… when a byte-order mark says the text is not UTF-8; None otherwise."""
+        return self._peek[2]
+
     def release_head(self) -> None:
         """Forget the head once every source has looked: the scan keeps its list of files to the end, and
         8 KiB each would add up to hundreds of MB over a large tree."""
         vars(self).pop("_peek", None)
 
     @cached_property
-    def _peek(self) -> tuple[bytes | None, str | None]:
+    def _peek(self) -> tuple[bytes | None, str | None, str | None]:
         try:
             with self.path.open("rb") as handle:
-                return handle.read(HEAD_BYTES), None
+                head = handle.read(HEAD_BYTES)
         except OSError as exc:
-            return None, exc.strerror or str(exc)
+            return None, exc.strerror or str(exc), None
+        encoding = bom_encoding(head)
+        if encoding in WIDE:
+            return head_as_utf8(head, encoding), None, encoding
+        return head, None, None
 
 
 @dataclass
@@ -85,11 +98,38 @@ def walk(paths: list[Path]) -> Walk:
         if stat.S_ISDIR(info.st_mode):
             files.extend(_walk_dir(root, display, problems, seen_files))
         elif not stat.S_ISREG(info.st_mode):
-            problems.append(Problem(display, None, "not a regular file (a pipe, socket or device); skipped"))
+            problems.append(Problem(display, None, _not_a_file(info.st_mode, root.is_symlink())))
         elif (info.st_dev, info.st_ino) not in seen_files:
             seen_files.add((info.st_dev, info.st_ino))
             files.append(ScanFile(root, display, root.name))
     return Walk(files, problems)
+
+
+KINDS = {
+    stat.S_IFIFO: "a pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def _not_a_file(mode: int, through_link: bool) -> str:
+    """What a path that is neither a file nor a folder is: reading a pipe or /dev/zero would never end."""
+    kind = KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    return f"{'a symlink to ' if through_link else ''}{kind}, not a file; skipped"
+
+
+def _special(entry: os.DirEntry[str]) -> str:
+    """Neither a file nor a folder: say which, so the user knows what to fix (a link to /dev/zero is not broken)."""
+    try:
+        link = entry.is_symlink()
+        return _not_a_file(os.stat(entry.path, follow_symlinks=True).st_mode, link)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop (the link leads back to itself); skipped"
+        if exc.errno == errno.ENOENT:
+            return "broken symlink (what it points to does not exist); skipped"
+        return f"cannot read: {exc.strerror or exc}"
 
 
 def _display(text: str) -> str:
@@ -128,8 +168,8 @@ def _walk_dir(
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
                 is_file = entry.is_file(follow_symlinks=True)
-            except OSError as exc:
-                problems.append(Problem(child, None, f"cannot read: {exc.strerror or exc}"))
+            except OSError:
+                problems.append(Problem(child, None, _special(entry)))
                 continue
             if is_dir:
                 if entry.name == ".git" and os.path.isfile(os.path.join(entry.path, "HEAD")):
@@ -148,8 +188,6 @@ def _walk_dir(
                     continue
                 seen_files.add(file_key)
                 yield ScanFile(Path(entry.path), child, below)
-            elif entry.is_symlink():
-                problems.append(Problem(child, None, "broken symlink or symlink loop; skipped"))
             else:
-                problems.append(Problem(child, None, "not a regular file (a pipe, socket or device); skipped"))
+                problems.append(Problem(child, None, _special(entry)))
         stack.extend(reversed(subfolders))

@@ -133,11 +133,14 @@ def test_bad_lines_are_problems_with_their_line_and_reading_goes_on() -> None:
     assert where(found["claude-3-haiku-20240307", "responses"]) == (4, 1)
 
 
+BINARY = "binary content (NUL bytes): not UTF-8 text, nor UTF-16/32 with a byte-order mark; nothing read"
+
+
 def test_binary_junk_is_one_problem(tmp_path: Path) -> None:
     path = tmp_path / "junk.jsonl"
     path.write_bytes(b"\x00\x01\x02garbage\n" * 5000)
     result = read(path)
-    assert [p.message for p in result.problems] == ["binary content (NUL bytes): not a text records file; nothing read"]
+    assert [p.message for p in result.problems] == [BINARY]
     assert result.artifacts == []
 
 
@@ -485,7 +488,7 @@ def test_a_binary_file_named_json_is_claimed_and_reported_not_skipped(tmp_path: 
     source = RecordsSource()
     assert source.claims(file)
     (problem,) = source.read(file).problems
-    assert str(problem) == "weights.json: binary content (NUL bytes): not a text records file; nothing read"
+    assert str(problem) == f"weights.json: {BINARY}"
     config = tmp_path / "config.json"
     config.write_text('{"model_type": "llama"}')
     assert not source.claims(ScanFile(config, "config.json", "config.json"))  # a mapping is not records

@@ -64,7 +64,7 @@ class ArtifactStatus(_Out):
         "notices apply; `clear` when nothing does."
     )
     undecided: list[str] = Field(
-        [], description="Declared-use fields that would decide clauses still open for this dataset, whatever its status."
+        [], description="Declared-use fields that would decide the clauses still open for it, whatever its status."
     )
     location: Location
     licenses: list[str] = []
@@ -72,6 +72,11 @@ class ArtifactStatus(_Out):
     used_in: list[Location] = Field(
         [], description="Where scanned training configs (or model descriptions) name it as training data."
     )
+
+
+class FileEncoding(_Out):
+    path: str
+    encoding: str = Field(description="What the file's byte-order mark says, e.g. UTF-16-LE.")
 
 
 class Report(_Out):
@@ -86,3 +91,6 @@ class Report(_Out):
     artifacts: list[ArtifactStatus]
     summary: Summary
     problems: list[str] = Field([], description="Input that could not be read, as path:line: message.")
+    encodings: list[FileEncoding] = Field(
+        [], description="Files read as UTF-16 or UTF-32 (their byte-order mark says so); every other file is UTF-8."
+    )

@@ -48,8 +48,10 @@ class TextReporter:
             out.append("\nDatasets\n", style="bold")
             for artifact in report.artifacts:
                 _artifact_block(out, artifact)
-        if report.problems:
+        if report.problems or report.encodings:
             out.append("\n")
+        for decoded in report.encodings:
+            out.append(f"read as {decoded.encoding} (its byte-order mark says so): {decoded.path}\n", style="dim")
         for problem in report.problems:
             out.append(f"problem: {problem}\n", style="red")
         out.append("\n")

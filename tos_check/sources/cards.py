@@ -20,7 +20,7 @@ from tos_check.hookspecs import hookimpl
 from tos_check.identity.model import Identity, IdentityResolver
 from tos_check.identity.resolver import Resolver
 from tos_check.lineage.model import Artifact, ArtifactKind, Edge, Evidence, GeneratedBy, Location, SourceResult
-from tos_check.loader import MAX_METADATA_BYTES, Document, parse_yaml, read_text
+from tos_check.loader import MAX_METADATA_BYTES, Document, oversized, parse_yaml, read_text
 from tos_check.plugins import detectors
 from tos_check.problems import InputError, Problem
 from tos_check.sources.interface import Source
@@ -115,9 +115,10 @@ class CardSource:
         text, problems = _read_text(file)
         if text is None:
             return SourceResult(problems=problems)
+        text = _without_oversized_lines(text, file.display, problems)
         front = _front_matter(text, file.display)
         if front.opened and not front.problems and not _is_readme(file.path) and not front.data.keys() & CARD_KEYS:
-            return SourceResult()
+            return SourceResult(problems=problems)  # not a card, but a byte that is not UTF-8 is still said
         card = _Card(file, front, self._kind(file, front.data))
         prose = [finding for detector in detectors() for finding in detector.find(text, 0, self.resolver)]
         result = card.lineage(prose, self.resolver)
@@ -171,6 +172,21 @@ def _read_text(file: ScanFile) -> tuple[str | None, list[Problem]]:
     if b"\x00" in raw[:8192]:
         return None, problems
     return raw.decode("utf-8-sig", errors="replace"), problems
+
+
+def _without_oversized_lines(text: str, display: str, problems: list[Problem]) -> str:
+    """A line over a megabyte is not prose anyone wrote: it is reported, and left out of what is read (as an
+    empty line, so every later line keeps its number), instead of costing the detectors seconds and memory."""
+    runs = list(oversized(text, display, what="line"))
+    if not runs:
+        return text
+    kept, last = [], 0
+    for start, end, problem in runs:
+        problems.append(problem)
+        kept.append(text[last:start])
+        last = end
+    kept.append(text[last:])
+    return "".join(kept)
 
 
 @dataclass

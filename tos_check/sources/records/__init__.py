@@ -8,11 +8,11 @@ their size does not matter. docs/sources-records.md lists the fields and decisio
 
 from __future__ import annotations
 
-import codecs
 import io
 from collections.abc import Callable
 from typing import BinaryIO
 
+from tos_check.encodings import undecodable, utf8_stream
 from tos_check.hookspecs import hookimpl
 from tos_check.lineage.model import SourceResult
 from tos_check.problems import Problem
@@ -73,53 +73,59 @@ def _opens_array(file: ScanFile) -> bool:
     if file.head is None:
         return True
     head = file.head[:JSON_PROBE]
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"[" or looks_binary(head) or not _utf8(head)
-
-
-def _utf8(head: bytes) -> bool:
-    """Whether the bytes can start a UTF-8 text (a character cut at the end of the probe is fine)."""
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"[" or undecodable(head) is not None
 
 
 def _read_text(file: ScanFile, name: str, tally: Tally) -> None:
+    gzipped = name.endswith(".gz")
+    encoding = None if gzipped else file.encoding
     with file.path.open("rb") as raw:
         head = raw.read(8192)
         raw.seek(0)
-        if not name.endswith(".gz") and looks_binary(head):
+        if not gzipped and encoding is None and looks_binary(head):
             tally.problems.append(
-                Problem(file.display, None, "binary content (NUL bytes): not a text records file; nothing read")
+                Problem(
+                    file.display,
+                    None,
+                    "binary content (NUL bytes): not UTF-8 text, nor UTF-16/32 with a byte-order mark; nothing read",
+                )
             )
             return
         if name.endswith(".json"):
-            _read_array(file, raw, tally)
-        elif name.endswith(JSONL_SUFFIXES):
-            try:
-                read_jsonl(open_jsonl(name, raw), tally)
-            except GZIP_ERRORS as exc:
-                tally.problems.append(
-                    Problem(
-                        file.display, None, f"not a readable gzip file ({exc}); records before the damage were read"
-                    )
-                )
-        else:
-            delimiter = DELIMITED[name[name.rfind(".") :]]
-            read_delimited(decoded_lines(raw, tally), tally, delimiter)
+            _read_array(file, raw, tally, encoding)
+            return
+        stream = raw if encoding is None else utf8_stream(raw, encoding)
+        try:
+            if name.endswith(JSONL_SUFFIXES):
+                read_jsonl(open_jsonl(name, stream), tally)
+            else:
+                delimiter = DELIMITED[name[name.rfind(".") :]]
+                read_delimited(decoded_lines(stream, tally), tally, delimiter)
+        except GZIP_ERRORS as exc:
+            message = f"not a readable gzip file ({exc}); records before the damage were read"
+            tally.problems.append(Problem(file.display, None, message))
+        except UnicodeDecodeError as exc:
+            tally.problems.append(_undecodable(file, encoding, exc))
 
 
-def _read_array(file: ScanFile, raw: BinaryIO, tally: Tally) -> None:
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+def _read_array(file: ScanFile, raw: BinaryIO, tally: Tally, encoding: str | None) -> None:
+    # The generic UTF-16/UTF-32 codecs read the byte-order mark themselves; utf-8-sig skips UTF-8's.
+    codec = "utf-8-sig" if encoding is None else encoding.lower()[:6]
+    text = io.TextIOWrapper(raw, encoding=codec, newline="")
     try:
         read_json_array(text, tally)
     except UnicodeDecodeError as exc:
-        tally.problems.append(
-            Problem(file.display, None, f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}); save the file as UTF-8")
-        )
+        tally.problems.append(_undecodable(file, encoding, exc))
     finally:
         text.detach()
+
+
+def _undecodable(file: ScanFile, encoding: str | None, exc: UnicodeDecodeError) -> Problem:
+    if encoding is None:
+        message = f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x}); save the file as UTF-8"
+    else:
+        message = f"not valid {encoding}, which its byte-order mark announces; records before it were read"
+    return Problem(file.display, None, message)
 
 
 def _read_parquet(file: ScanFile, tally: Tally) -> None:

@@ -103,7 +103,7 @@ def role_of_field(key: str) -> Role | None:
 
 def model_name(value: Any) -> str | None:
     """The value as a model name, or None when it cannot be one (a number, text, `human`, empty)."""
-    if type(value) is not str:
+    if type(value) is not str or len(value) > MAX_NAME_LENGTH + 64:  # no long text kept alive in the cache
         return None
     try:
         return _name_cache[value]
