@@ -13,7 +13,7 @@ PROJECT = -e '.[dev]' -e plugins/tos-check-dvc
 # The build backend (hatchling) is installed in an isolated environment that only PIP_CONSTRAINT reaches.
 PINNED = PIP_CONSTRAINT=$(abspath $(CONSTRAINTS))
 
-.PHONY: scan test test-latest lock clean python-version
+.PHONY: scan test test-latest fuzz lock clean python-version
 
 scan: $(STAMP)
 	$(BIN)/tos-check scan $(EXAMPLE) --fail-on never
@@ -29,6 +29,10 @@ endef
 
 test: $(STAMP)
 	$(call checks,$(BIN))
+
+# The fuzz tests at length (the suite runs them short): thousands of broken inputs per reader.
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -m fuzz --hypothesis-profile=long --hypothesis-show-statistics
 
 # The newest releases, in an environment of their own, never pinned: breakage upstream shows here first.
 test-latest: python-version

@@ -6,6 +6,16 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The suite's fuzzing is short and repeatable (same examples every run, nothing remembered between runs);
+# `make fuzz` selects the long profile with --hypothesis-profile=long.
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+settings.register_profile(
+    "short", max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=_QUIET
+)
+settings.register_profile("long", max_examples=2_000, deadline=None, database=None, suppress_health_check=_QUIET)
+settings.load_profile("short")
 
 os.environ.setdefault("TOS_CHECK_NO_EXTERNAL_PLUGINS", "1")
 

@@ -104,3 +104,30 @@ def test_settings_without_any_file_assume_the_default(tmp_path: Path, monkeypatc
     settings = load_settings([tmp_path], None, None)
     assert settings.use.assumed
     assert settings.use.use == DeclaredUse()
+
+
+# Found by tests/test_fuzz.py: each of these once raised instead of reporting.
+def test_an_unknown_key_that_looks_like_a_type_label_is_still_named(write) -> None:  # type: ignore[no-untyped-def]
+    path = write("use.yaml", "activity: train\n([: 1\n")
+    with pytest.raises(InputError) as err:
+        load_use_file(path)
+    (problem,) = err.value.problems
+    assert (problem.line, problem.message.split(";")[0]) == (2, "unknown key '([' in the top level")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tool = 1\n", "tool must be a table"),
+        ('[tool]\ntos-check = "x"\n', "tool.tos-check must be a table"),
+        ("[tool.tos-check]\nuse = 3\n", "tool.tos-check.use must be a table"),
+        ("a = " + "[" * 5000 + "]" * 5000 + "\n", "invalid TOML: nested too deep"),
+    ],
+)
+def test_a_pyproject_of_the_wrong_shape_is_a_problem(write, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = write("pyproject.toml", text)
+    with pytest.raises(InputError) as err:
+        load_pyproject_use(path)
+    (problem,) = err.value.problems
+    assert problem.path == str(path)
+    assert problem.message.startswith(message)

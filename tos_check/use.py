@@ -102,9 +102,20 @@ def load_pyproject_use(path: Path) -> UseSource | None:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _toml_error_line(str(exc))
         raise InputError([Problem(str(path), line, f"invalid TOML: {exc}")]) from None
-    section = data.get("tool", {}).get("tos-check", {}).get("use")
-    if section is None:
-        return None
+    except RecursionError:
+        raise InputError([Problem(str(path), None, "invalid TOML: nested too deep to read")]) from None
+    section: dict[str, object] = data
+    keys = ("tool", "tos-check", "use")
+    for depth, key in enumerate(keys, start=1):
+        value = section.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            name = ".".join(keys[:depth])
+            raise InputError(
+                [Problem(str(path), None, f"{name} must be a table, so that [tool.tos-check.use] can be read")]
+            )
+        section = value
     doc = Document(str(path), {"use": section}, None, lambda: _toml_lines(text, section))
     return UseSource(use=validate_model(DeclaredUse, doc, section, ("use",)), path=str(path))
 

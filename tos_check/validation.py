@@ -20,12 +20,12 @@ def validate_model(model: type[M], doc: Document, data: Any = None, base: Loc = 
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        raise InputError(list(pydantic_problems(exc, doc, base))) from None
+        raise InputError(list(pydantic_problems(exc, doc, value, base))) from None
 
 
-def pydantic_problems(exc: ValidationError, doc: Document, base: Loc = ()) -> Iterable[Problem]:
+def pydantic_problems(exc: ValidationError, doc: Document, value: Any, base: Loc = ()) -> Iterable[Problem]:
     for err in exc.errors():
-        loc = (*base, *_data_loc(err["loc"]))
+        loc = (*base, *_data_loc(err["loc"], value))
         yield Problem(doc.path, doc.line_of(loc), _pydantic_message(err, loc, base))
 
 
@@ -86,12 +86,19 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _data_loc(loc: tuple[int | str, ...]) -> Loc:
-    """Drop the union-branch labels pydantic puts in locations; keep the keys and indexes of the data."""
+def _data_loc(loc: tuple[int | str, ...], value: Any) -> Loc:
+    """Drop the union-branch labels pydantic puts in locations (`list[str]`, `function-after[...]`); keep
+    the keys and indexes of the data. The data decides: a key the file really has is kept even when it
+    looks like a label (a key `([` written by mistake must still be named)."""
     out: list[str | int] = []
+    node = value
     for part in loc:
-        if isinstance(part, str) and ("[" in part or part.startswith("function-")):
+        in_data = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if not in_data and isinstance(part, str) and ("[" in part or part.startswith("function-")):
             continue
+        node = node[part] if in_data else None  # a missing key is named; nothing below it is data
         out.append(part)
     return tuple(out)
 

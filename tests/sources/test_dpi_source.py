@@ -123,6 +123,8 @@ def test_placeholder_model_values_mean_machine_generated_by_an_unnamed_model(tmp
     from tos_check.known_datasets.dpi import is_placeholder
 
     assert is_placeholder("Other") and is_placeholder(" templates ") and not is_placeholder("OpenAI GPT-4")
+    # Found by tests/test_fuzz.py: a value with no letter or digit once crashed the source.
+    assert is_placeholder(":") and is_placeholder(" - ")
     folder = tmp_path / "data_summaries"
     folder.mkdir()
     record = {

@@ -192,7 +192,8 @@ PLACEHOLDER_MODELS = frozenset({"other", "others", "templates", "template", "unk
 
 
 def is_placeholder(model: str) -> bool:
-    return model.strip().lower() in PLACEHOLDER_MODELS
+    """Also a value with no letter or digit (`:`, `-`), which cannot name a model."""
+    return model.strip().lower() in PLACEHOLDER_MODELS or not any(ch.isalnum() for ch in model)
 
 
 def _hub_id(record: dict[str, Any]) -> str | None:
