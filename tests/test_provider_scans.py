@@ -68,3 +68,30 @@ def test_openai_wording_change_on_2023_03_14(tmp_path: Path) -> None:
     small_competitor = {**CLASSIFIER, "competes_with": ["openai"]}
     assert run(tmp_path, "text-davinci-003", "2023-02-01", small_competitor) == "clear"
     assert run(tmp_path, "text-davinci-003", "2023-04-01", small_competitor) == "prohibited"
+
+
+def test_claude_3_opus_data_of_march_2024_for_a_public_chat_model_is_prohibited_by_cited_clauses(
+    tmp_path: Path,
+) -> None:
+    """Before 2024-06-06 no Anthropic text could be read; the period is judged by what later documents say,
+    marked unverified, rather than passed as clear."""
+    (tmp_path / "tos-provenance.yaml").write_text(
+        "artifacts:\n  - id: data/opus\n    kind: dataset\n    generated_by:\n"
+        "      - model: claude-3-opus-20240229\n        date: 2024-03-01\n        by: us\n"
+    )
+    source = UseSource(use=DeclaredUse.model_validate(CHAT), path="test")
+    report = scan([tmp_path], source, builtin_policies(), Resolver.builtin(), ScanOptions(as_of=dt.date(2026, 11, 23)))
+    (status,) = report.artifacts
+    assert status.status == "prohibited"
+    errors = {f.rule: f for f in report.findings if f.severity == "error"}
+    assert set(errors) == {
+        "anthropic-commercial-terms/no-competing-models",
+        "anthropic-consumer-terms/no-competing-products",
+        "anthropic-usage-policy/no-training-without-authorization",
+    }
+    for finding in errors.values():
+        assert finding.policy is not None and finding.clause is not None
+        assert finding.policy.version.endswith("-unverified")
+        assert finding.policy.source_url is not None and finding.policy.source_url.startswith("https://")
+        assert finding.clause.section
+        assert finding.clause.verified is False

@@ -266,9 +266,10 @@ def policies_test(paths: tuple[Path, ...], as_of: dt.date | None) -> None:
 @reports_input_errors
 def policies_overview(output: Path | None) -> None:
     """A Markdown table of every built-in policy: provider, document, versions, outputs, obligations, source."""
+    from tos_check.identity.resolver import Resolver
     from tos_check.policy.overview import render_overview
 
-    text = render_overview(_load_policy_set([]))
+    text = render_overview(_load_policy_set([]), Resolver.builtin().catalog)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -208,3 +208,11 @@ UNCHECKED_LICENCES = {("alibaba-qwen", "qwen-3.5")}
 def test_open_weight_families_name_their_licence(resolver: Resolver) -> None:
     missing = {key for key, whole in resolver.catalog.families.items() if whole.open_weights and whole.license is None}
     assert missing == UNCHECKED_LICENCES
+
+
+def test_every_builtin_family_has_a_release_date() -> None:
+    """Without one, docs/policies.md cannot list the family's coverage gaps."""
+    from tos_check.identity.resolver import Resolver
+
+    catalog = Resolver.builtin().catalog
+    assert sorted(set(catalog.families) - set(catalog.released)) == []

@@ -8,6 +8,7 @@ negatives) so that resolving a name costs a few dict lookups and regex matches, 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -65,6 +66,7 @@ class Catalog:
     heads: frozenset[str] = frozenset()
     providers: dict[str, str] = field(default_factory=dict)
     families: dict[tuple[str, str], Target] = field(default_factory=dict)
+    released: dict[tuple[str, str], dt.date] = field(default_factory=dict)
 
     def is_negative(self, forms: NameForms) -> bool:
         """Known not to be a provider's model: such names never resolve, not even fuzzily."""
@@ -165,6 +167,8 @@ class _Builder:
         self.origins[key] = here
         whole = Target(provider, family.id, None, family.open_weights, family.license)
         self.catalog.families[(provider, family.id)] = whole
+        if family.released is not None:
+            self.catalog.released[(provider, family.id)] = family.released
         self.heads.add(_head(family.id))
         for j, model in enumerate(family.models):
             self._add_model(doc, whole, model, (*loc, "models", j))

@@ -8,6 +8,7 @@ The format is documented with examples in docs/identity.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Self
 
@@ -67,6 +68,11 @@ class FamilyEntry(_Strict):
     open_weights: bool = Field(description="Weights published for anyone to run (their licence then governs).")
     license: str | None = Field(None, description="Licence of the open weights, e.g. apache-2.0, mit, llama3.1.")
     aliases: list[Name] = Field([], description="Names of the family as a whole (no one model), e.g. GPT-3.5.")
+    released: dt.date | None = Field(
+        None,
+        description="When the family's first model became publicly available: from then on its outputs exist, "
+        "so `tos-check policies overview` lists any time before the first encoded version of its terms.",
+    )
     patterns: list[Pattern] = []
     models: list[ModelEntry] = []
 
