@@ -77,6 +77,18 @@ def test_a_link_to_a_device_says_so_and_is_never_read(tmp_path: Path) -> None:
     assert [p.message for p in given.problems] == ["a symlink to a character device, not a file; skipped"]
 
 
+def test_a_path_given_to_scan_gets_the_same_words_as_one_found_in_a_folder(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "self.yaml", tmp_path / "self.yaml")
+    os.symlink(tmp_path / "gone", tmp_path / "dangling.yaml")
+    given = walk([tmp_path / "self.yaml", tmp_path / "dangling.yaml", tmp_path / "missing.yaml"])
+    assert given.files == []
+    assert [p.message for p in given.problems] == [
+        "symlink loop (the link leads back to itself); skipped",
+        "broken symlink (what it points to does not exist); skipped",
+        "no such file or folder; check the path given to scan",
+    ]
+
+
 def test_a_repository_yields_its_head_and_nothing_inside_git(tmp_path: Path) -> None:
     for name in [".git/HEAD", ".git/config", ".git/objects/ab/cdef", "README.md"]:
         (tmp_path / "repo" / name).parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,17 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 WIDE = frozenset({"UTF-16-LE", "UTF-16-BE", "UTF-32-LE", "UTF-32-BE"})
 """Encodings that are not UTF-8 on disk: files in them are transcoded, and the report says so."""
 
+PROBE_BYTES = 8192
+"""How much of a file is looked at to tell text from binary."""
+
+BINARY = "binary content (NUL bytes): not UTF-8 text, nor UTF-16/32 with a byte-order mark"
+"""The one message for a file that holds NUL bytes and no byte-order mark, whichever reader finds it."""
+
+
+def is_binary(head: bytes) -> bool:
+    """NUL bytes in the first bytes: no UTF-8 text has them (UTF-16/32 without a BOM does, and is refused)."""
+    return b"\x00" in head[:PROBE_BYTES]
+
 
 def bom_encoding(head: bytes) -> str | None:
     """The encoding the file's byte-order mark names (`UTF-16-LE`, …), or None when it has none."""
@@ -33,7 +44,7 @@ def bom_encoding(head: bytes) -> str | None:
 def undecodable(head: bytes) -> str | None:
     """Why the first bytes of a file (no UTF-16/32 BOM) cannot be UTF-8 text, or None when they can be
     (a character cut at the end of the head is fine)."""
-    if b"\x00" in head:
+    if is_binary(head):
         return "binary content (NUL bytes)"
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -44,16 +55,14 @@ def undecodable(head: bytes) -> str | None:
 
 def decode(raw: bytes, encoding: str) -> str:
     """The whole text, without its BOM; raises UnicodeDecodeError as the codec does."""
-    bom = next(b for b, name in BOMS if name == encoding)
-    return raw[len(bom) :].decode(encoding.lower())
+    return raw[len(_bom(encoding)) :].decode(encoding.lower())
 
 
 def head_as_utf8(head: bytes, encoding: str) -> bytes:
     """The first bytes of a UTF-16/32 file as UTF-8, so that sources recognise it as they would a UTF-8 one.
     A character cut at the end of the head, or a bad byte, ends the head there."""
-    bom = next(b for b, name in BOMS if name == encoding)
     decoder = codecs.getincrementaldecoder(encoding.lower())(errors="strict")
-    body = head[len(bom) :]
+    body = head[len(_bom(encoding)) :]
     for end in range(len(body), max(len(body) - 4, 0) - 1, -1):
         try:
             return decoder.decode(body[:end], final=False).encode("utf-8")
@@ -62,11 +71,21 @@ def head_as_utf8(head: bytes, encoding: str) -> bytes:
     return b""
 
 
+def bom_reading_codec(encoding: str | None) -> str:
+    """The codec for `io.TextIOWrapper` that reads a file of this encoding and skips its byte-order mark:
+    the generic UTF-16/UTF-32 codecs read the mark themselves, utf-8-sig skips UTF-8's. (A TextIOWrapper
+    cannot sit on `utf8_stream`: it reads with `read1`, which the recoder hands to the raw file.)"""
+    return "utf-8-sig" if encoding is None else encoding.lower()[: len("utf-16")]
+
+
 def utf8_stream(handle: IO[bytes], encoding: str) -> IO[bytes]:
     """A byte stream of the file's text as UTF-8, for readers that work on UTF-8 lines (JSON Lines, CSV).
     A byte the encoding cannot decode raises UnicodeDecodeError where it is read."""
-    bom = next(b for b, name in BOMS if name == encoding)
-    handle.read(len(bom))
+    handle.read(len(_bom(encoding)))
     utf8, wide = codecs.lookup("utf-8"), codecs.lookup(encoding.lower())
     recoder = codecs.StreamRecoder(handle, utf8.encode, utf8.decode, wide.streamreader, wide.streamwriter)
     return cast(IO[bytes], recoder)
+
+
+def _bom(encoding: str) -> bytes:
+    return next(bom for bom, name in BOMS if name == encoding)

@@ -88,17 +88,15 @@ def walk(paths: list[Path]) -> Walk:
         display = _display(str(root))
         try:
             info = root.stat()
-        except FileNotFoundError:
-            what = "broken symlink" if root.is_symlink() else "no such file or folder"
-            problems.append(Problem(display, None, f"{what}; check the path given to scan"))
-            continue
         except OSError as exc:
-            problems.append(Problem(display, None, f"cannot read: {exc.strerror or exc}"))
+            missing = isinstance(exc, FileNotFoundError) and not root.is_symlink()
+            message = "no such file or folder; check the path given to scan" if missing else _special(str(root))
+            problems.append(Problem(display, None, message))
             continue
         if stat.S_ISDIR(info.st_mode):
             files.extend(_walk_dir(root, display, problems, seen_files))
         elif not stat.S_ISREG(info.st_mode):
-            problems.append(Problem(display, None, _not_a_file(info.st_mode, root.is_symlink())))
+            problems.append(Problem(display, None, _special(str(root))))
         elif (info.st_dev, info.st_ino) not in seen_files:
             seen_files.add((info.st_dev, info.st_ino))
             files.append(ScanFile(root, display, root.name))
@@ -119,11 +117,12 @@ def _not_a_file(mode: int, through_link: bool) -> str:
     return f"{'a symlink to ' if through_link else ''}{kind}, not a file; skipped"
 
 
-def _special(entry: os.DirEntry[str]) -> str:
-    """Neither a file nor a folder: say which, so the user knows what to fix (a link to /dev/zero is not broken)."""
+def _special(path: str) -> str:
+    """Neither a file nor a folder: say which, so the user knows what to fix (a link to /dev/zero is not broken).
+    The same words for a path given to scan and for one found in a folder."""
     try:
-        link = entry.is_symlink()
-        return _not_a_file(os.stat(entry.path, follow_symlinks=True).st_mode, link)
+        link = os.path.islink(path)
+        return _not_a_file(os.stat(path, follow_symlinks=True).st_mode, link)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "symlink loop (the link leads back to itself); skipped"
@@ -169,7 +168,7 @@ def _walk_dir(
                 is_dir = entry.is_dir(follow_symlinks=True)
                 is_file = entry.is_file(follow_symlinks=True)
             except OSError:
-                problems.append(Problem(child, None, _special(entry)))
+                problems.append(Problem(child, None, _special(entry.path)))
                 continue
             if is_dir:
                 if entry.name == ".git" and os.path.isfile(os.path.join(entry.path, "HEAD")):
@@ -189,5 +188,5 @@ def _walk_dir(
                 seen_files.add(file_key)
                 yield ScanFile(Path(entry.path), child, below)
             else:
-                problems.append(Problem(child, None, _special(entry)))
+                problems.append(Problem(child, None, _special(entry.path)))
         stack.extend(reversed(subfolders))

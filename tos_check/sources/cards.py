@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from tos_check.detect.prose import MentionFinder, ProseFinding, front_matter_end, opens_front_matter
+from tos_check.encodings import is_binary
 from tos_check.hookspecs import hookimpl
 from tos_check.identity.model import Identity, IdentityResolver
 from tos_check.identity.resolver import Resolver
@@ -169,7 +170,7 @@ def _read_text(file: ScanFile) -> tuple[str | None, list[Problem]]:
         raw = file.path.read_bytes()
     except OSError:
         return None, problems
-    if b"\x00" in raw[:8192]:
+    if is_binary(raw):
         return None, problems
     return raw.decode("utf-8-sig", errors="replace"), problems
 

@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 from typing import BinaryIO
 
-from tos_check.encodings import undecodable, utf8_stream
+from tos_check.encodings import BINARY, bom_reading_codec, is_binary, undecodable, utf8_stream
 from tos_check.hookspecs import hookimpl
 from tos_check.lineage.model import SourceResult
 from tos_check.problems import Problem
@@ -21,7 +21,6 @@ from tos_check.sources.records.tally import Tally
 from tos_check.sources.records.text import (
     GZIP_ERRORS,
     decoded_lines,
-    looks_binary,
     open_jsonl,
     read_delimited,
     read_json_array,
@@ -79,18 +78,10 @@ def _opens_array(file: ScanFile) -> bool:
 def _read_text(file: ScanFile, name: str, tally: Tally) -> None:
     gzipped = name.endswith(".gz")
     encoding = None if gzipped else file.encoding
+    if not gzipped and encoding is None and is_binary(file.head or b""):
+        tally.problems.append(Problem(file.display, None, f"{BINARY}; nothing read"))
+        return
     with file.path.open("rb") as raw:
-        head = raw.read(8192)
-        raw.seek(0)
-        if not gzipped and encoding is None and looks_binary(head):
-            tally.problems.append(
-                Problem(
-                    file.display,
-                    None,
-                    "binary content (NUL bytes): not UTF-8 text, nor UTF-16/32 with a byte-order mark; nothing read",
-                )
-            )
-            return
         if name.endswith(".json"):
             _read_array(file, raw, tally, encoding)
             return
@@ -109,9 +100,7 @@ def _read_text(file: ScanFile, name: str, tally: Tally) -> None:
 
 
 def _read_array(file: ScanFile, raw: BinaryIO, tally: Tally, encoding: str | None) -> None:
-    # The generic UTF-16/UTF-32 codecs read the byte-order mark themselves; utf-8-sig skips UTF-8's.
-    codec = "utf-8-sig" if encoding is None else encoding.lower()[:6]
-    text = io.TextIOWrapper(raw, encoding=codec, newline="")
+    text = io.TextIOWrapper(raw, encoding=bom_reading_codec(encoding), newline="")
     try:
         read_json_array(text, tally)
     except UnicodeDecodeError as exc:

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, cast
 
+from tos_check.encodings import is_binary
 from tos_check.problems import Problem
 from tos_check.sources.records.fields import role_of_field
 from tos_check.sources.records.tally import Tally
@@ -24,11 +25,6 @@ MAX_RECORD_BYTES = 64 * 1024 * 1024
 """One record (a JSON line, an array item) larger than this is skipped with a problem, so memory stays bounded."""
 
 CHUNK = 1024 * 1024
-BINARY_PROBE = 8192
-
-
-def looks_binary(head: bytes) -> bool:
-    return b"\x00" in head[:BINARY_PROBE]
 
 
 def read_jsonl(handle: IO[bytes], tally: Tally) -> None:
@@ -73,7 +69,7 @@ def _skip_rest_of_line(handle: IO[bytes]) -> None:
 def _json_error(exc: ValueError, raw: bytes, handle: IO[bytes]) -> str:
     if not raw.endswith(b"\n") and not handle.read(1):
         return "truncated last line (no closing newline, JSON incomplete): was the file cut off while written?"
-    if looks_binary(raw):
+    if is_binary(raw):
         return "binary content (NUL bytes), not a JSON line"
     what = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
     return f"invalid JSON: {what} (line skipped)"
