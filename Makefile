@@ -13,7 +13,7 @@ PROJECT = -e '.[dev]' -e plugins/tos-check-dvc
 # The build backend (hatchling) is installed in an isolated environment that only PIP_CONSTRAINT reaches.
 PINNED = PIP_CONSTRAINT=$(abspath $(CONSTRAINTS))
 
-.PHONY: scan test test-latest fuzz lock clean python-version
+.PHONY: scan test test-latest fuzz lock clean python-version browser
 
 scan: $(STAMP)
 	$(BIN)/tos-check scan $(EXAMPLE) --fail-on never
@@ -27,7 +27,7 @@ define checks
 	$(1)/python -m pytest -q
 endef
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(call checks,$(BIN))
 
 # The fuzz tests at length (the suite runs them short): thousands of broken inputs per reader.
@@ -35,7 +35,7 @@ fuzz: $(STAMP)
 	$(BIN)/python -m pytest -q -m fuzz --hypothesis-profile=long --hypothesis-show-statistics
 
 # The newest releases, in an environment of their own, never pinned: breakage upstream shows here first.
-test-latest: python-version
+test-latest: python-version browser
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python $(PIP) --upgrade --upgrade-strategy eager $(PROJECT)
@@ -55,6 +55,17 @@ $(STAMP): pyproject.toml plugins/tos-check-dvc/pyproject.toml $(CONSTRAINTS) | p
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PINNED) $(BIN)/python $(PIP) -c $(CONSTRAINTS) $(PROJECT)
 	@touch $(STAMP)
+
+# The browser that the HTML report's test drives (tests/report/test_html.py): Debian's chromium, installed
+# with apt when it is missing (Playwright never downloads one). Without it that test is skipped, or fails
+# where TOS_CHECK_REQUIRE_BROWSER is set (CI).
+CHROMIUM := /usr/bin/chromium
+APT_CHROMIUM = $$sudo apt-get install -y --no-install-recommends chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  sudo=$$(test "$$(id -u)" -eq 0 || echo "sudo -n"); \
+	  $(APT_CHROMIUM) || { $$sudo apt-get update && $(APT_CHROMIUM); } \
+	  || echo "make browser: could not install chromium ($(CHROMIUM)) with apt-get; the HTML report's browser test will not run" >&2; }
 
 python-version:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \

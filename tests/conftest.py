@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
+
+from tests.scanning import RunCli
+from tos_check.cli import cli
 
 # The suite's fuzzing is short and repeatable (same examples every run, nothing remembered between runs);
 # `make fuzz` selects the long profile with --hypothesis-profile=long.
@@ -42,3 +47,29 @@ def write(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return _write
+
+
+EXAMPLE = REPO / "examples" / "fine-tune-chat"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the bundled example as the current folder, scanned with relative paths as CI scans a
+    checkout."""
+    target = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, target)
+    monkeypatch.chdir(target)
+    return target
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """The command line in-process: (exit code, stdout, stderr); a crash is raised, not hidden in the code."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(cli, list(args))
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+
+    return run

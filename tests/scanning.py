@@ -4,6 +4,7 @@ whole report rather than one source."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,11 @@ from tos_check.identity.resolver import Resolver
 from tos_check.plugins import policy_dirs
 from tos_check.policy.load import load_policies
 from tos_check.report.model import Report
-from tos_check.scan import ScanOptions, scan
+from tos_check.scan import Progress, ScanOptions, scan
 from tos_check.use import DeclaredUse, UseSource
+
+RunCli = Callable[..., tuple[int, str, str]]
+"""The `run_cli` fixture: run tos-check with these arguments, get (exit code, stdout, stderr)."""
 
 AS_OF = dt.date(2026, 1, 1)
 # The use most provider clauses are about: a public, commercial, general-purpose chat model.
@@ -25,8 +29,10 @@ PUBLIC_CHAT: dict[str, Any] = {
 }
 
 
-def scan_builtin(*paths: Path, use: dict[str, Any] | None = None, as_of: dt.date = AS_OF) -> Report:
+def scan_builtin(
+    *paths: Path, use: dict[str, Any] | None = None, as_of: dt.date = AS_OF, progress: Progress | None = None
+) -> Report:
     policies, problems = load_policies(policy_dirs())
     assert problems == []
     declared = UseSource(use=DeclaredUse.model_validate(use or {}), path=None, assumed=use is None)
-    return scan(list(paths), declared, policies, Resolver.builtin(), ScanOptions(as_of=as_of))
+    return scan(list(paths), declared, policies, Resolver.builtin(), ScanOptions(as_of=as_of, progress=progress))

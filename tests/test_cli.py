@@ -178,18 +178,6 @@ def test_unknown_format_is_a_usage_error(example: Path) -> None:
     assert code == 2 and "unknown format 'yaml'" in err
 
 
-def test_baseline_waives_known_findings(example: Path, tmp_path: Path) -> None:
-    baseline = tmp_path / "baseline.json"
-    run("scan", str(example), "--format", "json", "--output", str(baseline), "--fail-on", "never")
-    code, out, _ = run("scan", str(example), "--format", "json", "--baseline", str(baseline))
-    assert code == 0
-    assert all(f["waived"] for f in json.loads(out)["findings"])
-    bad = tmp_path / "bad.json"
-    bad.write_text("[]")
-    code, _, err = run("scan", str(example), "--baseline", str(bad))
-    assert code == 2 and "not a tos-check JSON report" in err
-
-
 def test_policies_commands_on_the_builtins() -> None:
     code, out, _ = run("policies", "validate")
     assert code == 0 and "valid" in out

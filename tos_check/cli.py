@@ -11,20 +11,25 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from tos_check import __version__
-from tos_check.config import load_settings
-from tos_check.evaluate.finding import SEVERITY_RANK
+from tos_check.config import Settings, load_settings
 from tos_check.plugins import add_commands, load_problems, policy_dirs, reporters
 from tos_check.policy.load import PolicySet, load_policies, load_policy_file, policy_files
 from tos_check.problems import InputError, Problem
 from tos_check.schemas import SCHEMA_NAMES, schema_text
+
+if TYPE_CHECKING:  # imported where used: `tos-check --help` stays fast
+    from tos_check.report.model import Report
+    from tos_check.scan import Progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,96 +80,286 @@ def cli() -> None:
     """Which of your training data came from model outputs whose terms restrict your declared use."""
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--use", "use_file", type=click.Path(path_type=Path), help="Declared use (YAML), overriding the config.")
-@click.option("--config", type=click.Path(path_type=Path), help="tos-check.yaml to use (default: found next to PATH).")
-@click.option(
-    "--policies",
-    "extra_policies",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra policy file or folder, added to the built-ins. Repeatable.",
-)
-@click.option("--format", "fmt", default="text", show_default=True, help="Report format: text, json, or a plugin's.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "note", "never"]),
-    default=None,
-    help="Exit 1 when a finding is at least this severe (default: error).",
-)
-@click.option(
-    "--baseline",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="A previous JSON report: findings already in it do not fail the run.",
-)
-@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None, help="Drop findings below this.")
-@click.option("--as-of", callback=_parse_date, help="Judge outputs of unknown date by the terms of this day.")
-@reports_input_errors
-def scan(
-    paths: tuple[Path, ...],
-    use_file: Path | None,
-    config: Path | None,
-    extra_policies: tuple[Path, ...],
-    fmt: str,
-    output: Path | None,
-    fail_on: str | None,
-    baseline: Path | None,
-    min_confidence: float | None,
-    as_of: dt.date | None,
-) -> None:
-    """Scan PATHS (default: .) for training data and check it against the policies."""
+def _option(*decls: str, env: str, **kwargs: Any) -> Callable[[F], F]:
+    """Every option can also come from the environment (docs/cli.md lists them): CI sets TOS_CHECK_* once."""
+    return click.option(*decls, envvar=f"TOS_CHECK_{env}", show_envvar=True, **kwargs)
+
+
+def _scan_inputs(func: F) -> F:
+    """What decides a scan's findings, shared by `scan` and `baseline create` so a baseline is made the way
+    the scans that read it are run."""
+    decorators = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        _option(
+            "--use",
+            "use_file",
+            env="USE",
+            type=click.Path(path_type=Path),
+            help="Declared use (YAML), overriding the config.",
+        ),
+        _option(
+            "--config",
+            env="CONFIG",
+            type=click.Path(path_type=Path),
+            help="tos-check.yaml to use (default: found next to PATH).",
+        ),
+        _option(
+            "--policies",
+            "extra_policies",
+            env="POLICIES",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="Extra policy file or folder, added to the built-ins. Repeatable.",
+        ),
+        _option(
+            "--min-confidence",
+            env="MIN_CONFIDENCE",
+            type=click.FloatRange(0.0, 1.0),
+            default=None,
+            help="Drop findings below this.",
+        ),
+        _option(
+            "--as-of", env="AS_OF", callback=_parse_date, help="Judge outputs of unknown date by this day's terms."
+        ),
+    ]
+
+    @wraps(func)
+    def packed(
+        paths: tuple[Path, ...],
+        use_file: Path | None,
+        config: Path | None,
+        extra_policies: tuple[Path, ...],
+        min_confidence: float | None,
+        as_of: dt.date | None,
+        **rest: Any,
+    ) -> Any:
+        inputs = _Inputs(list(paths) or [Path(".")], use_file, config, extra_policies, min_confidence, _today(as_of))
+        return func(inputs=inputs, **rest)
+
+    command: Any = packed
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    targets: list[Path]
+    use_file: Path | None
+    config: Path | None
+    extra_policies: tuple[Path, ...]
+    min_confidence: float | None
+    today: dt.date
+
+
+def _run_scan(inputs: _Inputs, progress: Progress | None = None, cwd: Path = Path(".")) -> tuple[Report, Settings]:
+    """The scan the options describe: (report, settings)."""
     from tos_check.identity.resolver import Resolver
     from tos_check.scan import ScanOptions
     from tos_check.scan import scan as run_scan
 
-    formats = reporters()
-    if fmt not in formats:
-        raise click.BadParameter(
-            f"unknown format {fmt!r}; available: {', '.join(sorted(formats))}", param_hint="--format"
-        )
-    targets = list(paths) or [Path(".")]
-    settings = load_settings(targets, config, use_file)
-    policies = _load_policy_set([*settings.policy_dirs, *extra_policies])
-    options = ScanOptions(as_of=_today(as_of), min_confidence=min_confidence or settings.min_confidence or 0.0)
-    report = run_scan(targets, settings.use, policies, Resolver.builtin(), options)
-    if baseline is not None:
-        report = _apply_baseline(report, baseline)
-    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    text = formats[fmt].render(report, color=color)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
+    settings = load_settings(inputs.targets, inputs.config, inputs.use_file, cwd)
+    policies = _load_policy_set([*settings.policy_dirs, *inputs.extra_policies])
+    options = ScanOptions(
+        as_of=inputs.today,
+        min_confidence=inputs.min_confidence or settings.min_confidence or 0.0,
+        progress=progress,
+    )
+    return run_scan(inputs.targets, settings.use, policies, Resolver.builtin(), options), settings
+
+
+@cli.command()
+@_scan_inputs
+@_option(
+    "--format",
+    "formats",
+    env="FORMAT",
+    multiple=True,
+    metavar="NAME[=PATH]",
+    help="Report format (text, json, sarif, junit, markdown, html, or a plugin's), to stdout or to PATH. "
+    "Repeatable: one scan writes every report. Default: text.",
+)
+@_option(
+    "--output",
+    "-o",
+    env="OUTPUT",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report of the one --format given without a PATH here.",
+)
+@_option(
+    "--fail-on",
+    env="FAIL_ON",
+    type=click.Choice(["error", "warning", "note", "never"]),
+    default=None,
+    help="Exit 1 when a finding is at least this severe and not accepted (default: error).",
+)
+@_option(
+    "--baseline",
+    env="BASELINE",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Findings in this baseline (tos-check baseline create) are reported but do not fail the run.",
+)
+@_option("--no-waivers", env="NO_WAIVERS", is_flag=True, help="Ignore the waivers in the config: every finding counts.")
+@_option(
+    "--since",
+    env="SINCE",
+    metavar="GIT_REF",
+    help="Report only findings that a scan of the same paths at GIT_REF does not have (read with git).",
+)
+@_option(
+    "--quiet",
+    "-q",
+    env="QUIET",
+    is_flag=True,
+    help="No progress, no text report, no warnings; problems and exit code only.",
+)
+@reports_input_errors
+def scan(
+    inputs: _Inputs,
+    formats: tuple[str, ...],
+    output: Path | None,
+    fail_on: str | None,
+    baseline: Path | None,
+    no_waivers: bool,
+    since: str | None,
+    quiet: bool,
+) -> None:
+    """Scan PATHS (default: .) for training data and check it against the policies."""
+    from tos_check.report.outputs import OutputSpecError, parse_outputs, unwritable, write_atomically
+    from tos_check.suppress.baseline import apply_baseline, load_baseline
+    from tos_check.suppress.waivers import apply_waivers, waiver_warnings
+
+    available = reporters()
+    try:
+        outputs = [] if quiet and not formats else parse_outputs(formats, output, available)
+    except OutputSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--format/--output") from None
+    if problems := unwritable(outputs):
+        raise InputError(problems)
+    baseline_keys = load_baseline(baseline) if baseline is not None else None
+    with _progress_bar(enabled=not quiet) as progress:
+        before = _scan_at_ref(since, inputs) if since is not None else None
+        report, settings = _run_scan(inputs, progress)
+    # Waivers and the baseline see every finding (a waiver of an older finding is not stale), then
+    # --since leaves out what the ref already had.
+    report = apply_waivers(report, settings.waivers, inputs.today, enabled=not no_waivers)
+    if baseline is not None and baseline_keys is not None:
+        report = apply_baseline(report, baseline_keys, str(baseline))
+    if before is not None:
+        report = _only_new(report, *before)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    for out in outputs:
+        text = available[out.format].render(report, color=color and out.path is None)
+        if out.path is None:
+            click.echo(text, nl=False)
+        else:
+            write_atomically(out.path, text)
     for problem in report.problems:
         click.echo(problem, err=True)
+    if not quiet:
+        for line in [*waiver_warnings(report), *_baseline_lines(report)]:
+            click.echo(f"tos-check: {line}", err=True)
     if report.summary.partial:
         sys.exit(EXIT_INPUT)
-    threshold = fail_on or settings.fail_on or "error"
-    if threshold != "never" and any(
-        SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold] for f in report.findings if not f.waived
-    ):
+    if report.failing(fail_on or settings.fail_on or "error"):
         sys.exit(EXIT_FINDINGS)
 
 
-def _apply_baseline(report: Any, path: Path) -> Any:
-    from tos_check.loader import read_text
+def _baseline_lines(report: Report) -> list[str]:
+    status = report.baseline
+    if status is None:
+        return []
+    return [
+        f"baseline {status.path}: {status.unchanged} finding(s) baselined, {status.new} new, "
+        f"{status.gone} baseline entr{'y' if status.gone == 1 else 'ies'} gone"
+    ]
 
-    text = read_text(path, str(path))
-    try:
-        known = {f["id"] for f in json.loads(text)["findings"]}
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise InputError(
-            [Problem(str(path), None, f"not a tos-check JSON report ({exc}); write one with --format json")]
-        ) from None
-    findings = [f.model_copy(update={"waived": True}) if f.id in known else f for f in report.findings]
-    return report.model_copy(update={"findings": findings})
+
+def _scan_at_ref(ref: str, inputs: _Inputs) -> tuple[Report, str, str]:
+    """The same scan of the paths as they were at REF (their config and declared use as they were then,
+    unless given on the command line): (report, ref, commit)."""
+    import tempfile
+
+    from tos_check.git_ref import export, moved, resolve_ref
+
+    tree = resolve_ref(ref, inputs.targets)
+    with tempfile.TemporaryDirectory(prefix="tos-check-since-") as tmp:
+        mapped = export(tree, inputs.targets, Path(tmp))
+        old_inputs = replace(inputs, targets=mapped)
+        report, _ = _run_scan(old_inputs, cwd=moved(tree, Path.cwd(), Path(tmp)))
+    return report, tree.ref, tree.commit
+
+
+def _only_new(report: Report, old: Report, ref: str, commit: str) -> Report:
+    from tos_check.report.model import SinceStatus
+
+    before = {f.key() for f in old.findings}
+    kept = [f for f in report.findings if f.key() not in before]
+    since = SinceStatus(ref=ref, commit=commit, hidden=len(report.findings) - len(kept))
+    return report.model_copy(update={"findings": kept, "since": since})
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A bar on stderr for long scans, only where a person watches: a terminal, not a pipe, not CI."""
+    if not (enabled and sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
+    columns = (TextColumn("reading metadata"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("scan", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@cli.group()
+def baseline() -> None:
+    """Record today's findings, so that `scan --baseline FILE` fails only on new ones."""
+
+
+@baseline.command("create")
+@_scan_inputs
+@_option(
+    "--output",
+    "-o",
+    env="BASELINE_OUTPUT",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The baseline file to write (JSON).",
+)
+@reports_input_errors
+def baseline_create(
+    inputs: _Inputs,
+    output: Path,
+) -> None:
+    """Scan PATHS as `scan` does and write every finding's identity (rule, dataset, model) to FILE."""
+    from tos_check.report.outputs import Output, unwritable, write_atomically
+    from tos_check.suppress.baseline import baseline_text
+
+    if problems := unwritable([Output("baseline", output)]):
+        raise InputError(problems)
+    report, _ = _run_scan(inputs)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    if report.summary.partial:
+        click.echo(f"{output}: not written: the scan was partial, a baseline of it would hide findings", err=True)
+        sys.exit(EXIT_INPUT)
+    write_atomically(output, baseline_text(report))
+    click.echo(f"{output}: {len({f.key() for f in report.findings})} finding(s) recorded")
 
 
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_option(
+    "--format", "fmt", env="RESOLVE_FORMAT", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def resolve(names: tuple[str, ...], fmt: str) -> None:
     """Show which provider, family and model each NAME is."""
     from tos_check.identity.resolver import Resolver
@@ -190,7 +385,7 @@ def policies() -> None:
 
 
 @policies.command("list")
-@click.option("--policies", "extra", multiple=True, type=click.Path(path_type=Path))
+@_option("--policies", "extra", env="POLICIES", multiple=True, type=click.Path(path_type=Path))
 @reports_input_errors
 def policies_list(extra: tuple[Path, ...]) -> None:
     """One line per loaded policy: id, provider, versions, title."""
@@ -202,7 +397,7 @@ def policies_list(extra: tuple[Path, ...]) -> None:
 
 @policies.command("show")
 @click.argument("policy_id")
-@click.option("--policies", "extra", multiple=True, type=click.Path(path_type=Path))
+@_option("--policies", "extra", env="POLICIES", multiple=True, type=click.Path(path_type=Path))
 @reports_input_errors
 def policies_show(policy_id: str, extra: tuple[Path, ...]) -> None:
     """Print one policy's versions and clauses."""
@@ -237,7 +432,7 @@ def policies_validate(paths: tuple[Path, ...]) -> None:
 
 @policies.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--as-of", callback=_parse_date, help="The day undated test cases are judged on.")
+@_option("--as-of", env="AS_OF", callback=_parse_date, help="The day undated test cases are judged on.")
 @reports_input_errors
 def policies_test(paths: tuple[Path, ...], as_of: dt.date | None) -> None:
     """Run each policy's example uses and check the effect each must produce."""
@@ -260,8 +455,12 @@ def policies_test(paths: tuple[Path, ...], as_of: dt.date | None) -> None:
 
 
 @policies.command("overview")
-@click.option(
-    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write to FILE (docs/policies.md)."
+@_option(
+    "--output",
+    "-o",
+    env="OVERVIEW_OUTPUT",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to FILE (docs/policies.md).",
 )
 @reports_input_errors
 def policies_overview(output: Path | None) -> None:
@@ -283,7 +482,9 @@ def catalog() -> None:
 
 @catalog.command("import-dpi")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the YAML here.")
+@_option(
+    "--output", "-o", env="DPI_OUTPUT", type=click.Path(path_type=Path, dir_okay=False), help="Write the YAML here."
+)
 def catalog_import_dpi(path: Path, output: Path | None) -> None:
     """Read a Data Provenance Initiative checkout (its data_summaries/) into the catalog's YAML format."""
     from tos_check.known_datasets.dpi import dump_catalog, import_dpi

@@ -75,6 +75,7 @@ def _fast_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
 
 _Loader = _fast_loader(SAFE_LOADER)
 
+
 @dataclass
 class Document:
     """Parsed data plus the line (1-based) of each key or item, addressed by its path from the root."""

@@ -38,6 +38,10 @@ DEFAULT_PLUGINS = (
     "tos_check.sources.dpi",
     "tos_check.report.text",
     "tos_check.report.json_report",
+    "tos_check.report.sarif",
+    "tos_check.report.junit",
+    "tos_check.report.markdown",
+    "tos_check.report.html",
 )
 NO_EXTERNAL_PLUGINS_ENV = "TOS_CHECK_NO_EXTERNAL_PLUGINS"
 """Set (to anything) to load only the built-ins, e.g. in tests that must not see what else is installed."""

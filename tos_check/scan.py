@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +42,15 @@ SNIFFED_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".jsonld", ".md"})
 that no source could claim, so it is a problem, never skipped in silence."""
 
 
+Progress = Callable[[int, int], None]
+"""Called with (files read, files to read) as a scan goes; the CLI draws a bar with it on a terminal."""
+
+
 @dataclass(frozen=True)
 class ScanOptions:
     as_of: dt.date
     min_confidence: float = 0.0
+    progress: Progress | None = None
 
 
 def scan(
@@ -72,7 +77,7 @@ def _scan(
     paths: list[Path], use: UseSource, policies: PolicySet, resolver: IdentityResolver, options: ScanOptions
 ) -> Report:
     walked = walk(paths)
-    result, encodings = _read_files(walked.files)
+    result, encodings = _read_files(walked.files, options.progress)
     result.problems[:0] = [*walked.problems, *load_problems()]
     graph = graph_with_known_datasets(result, known_datasets())
     evaluator = Evaluator(policies=policies, resolver=resolver, use=use.use, as_of=options.as_of)
@@ -93,7 +98,7 @@ def _scan(
             # trains on it, not into the catalog; the chain still shows where each hop was learned.
             judged = [f.model_copy(update={"location": used_in[0]}) for f in judged]
         findings.extend(judged)
-        statuses.append(_status(dataset, judged, traces, evaluator, used_in))
+        statuses.append(_status(dataset, judged, traces, evaluator, used_in, explained))
     findings.sort(key=Finding.sort_key)
     counts = FindingCounts(
         error=sum(f.severity == "error" for f in findings),
@@ -122,7 +127,7 @@ def _scan(
     )
 
 
-def _read_files(files: list[ScanFile]) -> tuple[SourceResult, dict[str, str]]:
+def _read_files(files: list[ScanFile], progress: Progress | None = None) -> tuple[SourceResult, dict[str, str]]:
     """Every file through every source that claims it. A source that fails (a plugin's bug, or ours) costs
     that file, not the run: the failure is a problem naming the file and the source, and the scan is
     partial. A file that may be metadata but cannot be opened is a problem even when no source could claim
@@ -130,7 +135,7 @@ def _read_files(files: list[ScanFile]) -> tuple[SourceResult, dict[str, str]]:
     result = SourceResult()
     registered = sources()
     encodings: dict[str, str] = {}
-    for file in files:
+    for done, file in enumerate(files, 1):
         claimed = False
         for source in registered:
             try:
@@ -154,6 +159,8 @@ def _read_files(files: list[ScanFile]) -> tuple[SourceResult, dict[str, str]]:
         if claimed and file.encoding is not None:
             encodings[file.display] = file.encoding
         file.release_head()
+        if progress is not None:
+            progress(done, len(files))
     return result, encodings
 
 
@@ -167,7 +174,12 @@ def _unread(file: ScanFile) -> str | None:
 
 
 def _status(
-    dataset: Artifact, findings: list[Finding], traces: list[Trace], evaluator: Evaluator, used_in: list[Location]
+    dataset: Artifact,
+    findings: list[Finding],
+    traces: list[Trace],
+    evaluator: Evaluator,
+    used_in: list[Location],
+    explained: bool,
 ) -> ArtifactStatus:
     """The strongest effect a policy clause *decided*; a clause that hangs on a declared-use field the use left
     out never speaks for the dataset. `undecided` when only such clauses (and notices) remain, with the
@@ -204,6 +216,7 @@ def _status(
         kind=dataset.kind,
         status=status,
         undecided=open_fields,
+        provenance_known=explained,
         location=dataset.location,
         licenses=list(dataset.licenses),
         used_in=used_in,

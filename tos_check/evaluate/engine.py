@@ -362,6 +362,7 @@ def _clause_ref(clause: Clause) -> ClauseRef:
         id=clause.id,
         summary=clause.summary,
         section=clause.citation.section,
+        url=clause.citation.url,
         quote=clause.citation.quote,
         verified=clause.verified,
         binds=clause.binds,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,9 +45,23 @@ class ClauseRef(_Out):
     id: str
     summary: str
     section: str | None = None
+    url: str | None = Field(None, description="Where the clause's text can be read (its citation).")
     quote: str | None = None
     verified: bool = True
     binds: Literal["generator", "recipients"] | None = None
+
+
+class AppliedWaiver(_Out):
+    reason: str
+    approver: str
+    expires: dt.date
+    source: str = Field(description="Where the waiver is written, as path:line.")
+
+
+class FindingKey(NamedTuple):
+    rule: str
+    artifact: str
+    model: str | None
 
 
 class Finding(_Out):
@@ -75,7 +89,26 @@ class Finding(_Out):
         None, description="Who called the model: us (we generated the data) or a third party (we received it)."
     )
     carried_by: str | None = Field(None, description="The data licence (policy id) that carried these terms to us.")
-    waived: bool = False
+    waiver: AppliedWaiver | None = Field(
+        None, description="The waiver in tos-check.yaml that accepts this finding; null when none does."
+    )
+    baseline: Literal["new", "unchanged"] | None = Field(
+        None, description="With --baseline: `unchanged` when the baseline holds it, `new` when not; else null."
+    )
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None
+
+    @property
+    def accepted(self) -> bool:
+        """Accepted findings stay in every report but never fail a run: waived, or already in the baseline."""
+        return self.waiver is not None or self.baseline == "unchanged"
+
+    def key(self) -> FindingKey:
+        """What a baseline or a diff compares: rule, dataset and model, never a line number or a policy
+        version, so a finding keeps its identity when its file moves or a newer version restates the clause."""
+        return FindingKey(self.rule, self.artifact, self.model)
 
     def sort_key(self) -> tuple[int, str, str, str, int, str]:
         return (

@@ -13,6 +13,17 @@ from tos_check.lineage.graph import Trace
 from tos_check.lineage.model import Artifact, Evidence
 from tos_check.policy.model import Clause, Policy, PolicyVersion
 
+TOOL_CHECKS: dict[str, str] = {
+    "unnamed-model": "An assistant made the data without recording the model it ran: no terms could be checked.",
+    "unresolved-model": "A model name that no catalog entry resolves to a provider: its terms were not checked.",
+    "no-policy": "A known provider's model that no loaded policy covers: its terms were not checked.",
+    "no-version": "No version of the covering terms is known to be in force on the generation date.",
+    "beyond-reach": "A clause that does not reach this far down the chain (direct use only, or fewer model hops).",
+    "unknown-generator": "Data described as machine-generated whose metadata names no model.",
+    "unknown-provenance": "Data whose origin neither the metadata nor the known-datasets catalog explains.",
+}
+"""The tool's own checks (rule `tos-check/<check>`), as reports describe them (SARIF rules, docs)."""
+
 
 def trace_notice(
     trace: Trace,
@@ -47,7 +58,11 @@ def trace_notice(
         if policy and version
         else None,
         clause=ClauseRef(
-            id=clause.id, summary=clause.summary, section=clause.citation.section, verified=clause.verified
+            id=clause.id,
+            summary=clause.summary,
+            section=clause.citation.section,
+            url=clause.citation.url,
+            verified=clause.verified,
         )
         if clause
         else None,

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tos_check import __version__
-from tos_check.evaluate.finding import Finding
+from tos_check.evaluate.finding import SEVERITY_RANK, Finding
 from tos_check.lineage.model import Location
 from tos_check.use import DeclaredUse
 
@@ -66,6 +66,9 @@ class ArtifactStatus(_Out):
     undecided: list[str] = Field(
         [], description="Declared-use fields that would decide the clauses still open for it, whatever its status."
     )
+    provenance_known: bool = Field(
+        description="Its metadata or the catalog says where its content came from (model outputs or people)."
+    )
     location: Location
     licenses: list[str] = []
     generators: list[Generator] = []
@@ -77,6 +80,37 @@ class ArtifactStatus(_Out):
 class FileEncoding(_Out):
     path: str
     encoding: str = Field(description="What the file's byte-order mark says, e.g. UTF-16-LE.")
+
+
+class WaiverStatus(_Out):
+    """Each waiver of tos-check.yaml and what it did this run: a waiver that stopped working says so."""
+
+    source: str = Field(description="Where the waiver is written, as path:line.")
+    rule: str
+    dataset: str
+    model: str | None = None
+    reason: str
+    approver: str
+    expires: dt.date
+    state: Literal["active", "stale", "expired", "ignored"] = Field(
+        description="active: it waives findings; stale: it matches no finding; expired: past its date, it "
+        "waives nothing; ignored: --no-waivers."
+    )
+    matched: int = Field(description="Findings it matches (waived only when active).")
+
+
+class BaselineStatus(_Out):
+    path: str
+    entries: int
+    unchanged: int = Field(description="Findings the baseline holds: reported, not failing the run.")
+    new: int = Field(description="Findings not in the baseline.")
+    gone: int = Field(description="Baseline entries no finding matched any more (fixed, or moved out of scope).")
+
+
+class SinceStatus(_Out):
+    ref: str
+    commit: str
+    hidden: int = Field(description="Findings a scan of that commit has too, left out of this report.")
 
 
 class Report(_Out):
@@ -94,3 +128,12 @@ class Report(_Out):
     encodings: list[FileEncoding] = Field(
         [], description="Files read as UTF-16 or UTF-32 (their byte-order mark says so); every other file is UTF-8."
     )
+    waivers: list[WaiverStatus] = Field([], description="The waivers of the config, in file order.")
+    baseline: BaselineStatus | None = Field(None, description="With --baseline: what it matched.")
+    since: SinceStatus | None = Field(None, description="With --since: the commit compared against.")
+
+    def failing(self, threshold: str) -> list[Finding]:
+        """Findings that fail the run at this --fail-on: at least that severe and not accepted."""
+        if threshold == "never":
+            return []
+        return [f for f in self.findings if not f.accepted and SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold]]

@@ -113,21 +113,30 @@ def _use_line(report: Report) -> str:
 def _finding_block(out: _Out, finding: Finding) -> None:
     out.append("\n")
     out.append(f"{finding.severity.upper():<9}", style=SEVERITY_STYLE[finding.severity])
-    out.append(f"{finding.rule}  [{finding.effect}]\n", style="bold")
+    out.append(f"{finding.rule}  [{finding.effect}]", style="bold")
+    if finding.waiver is not None:
+        out.append(f"  WAIVED until {finding.waiver.expires}", style="dim")
+    elif finding.baseline == "unchanged":
+        out.append("  BASELINED", style="dim")
+    out.append("\n")
     out.append(f"{INDENT}{finding.location}  (confidence {finding.confidence:.2f})\n")
     out.append(_wrapped(finding.message))
     if finding.chain:
         out.append(f"{INDENT}chain: {finding.artifact}\n", style="dim")
         for hop in finding.chain:
             out.append(f"{INDENT}  <-{hop.relation}- {hop.target}  ({hop.location})\n", style="dim")
+    if finding.waiver is not None:
+        waiver = finding.waiver
+        out.append(_wrapped(f"waived by {waiver.approver} ({waiver.source}): {waiver.reason}"), style="dim")
     for obligation in finding.obligations:
         out.append(_wrapped(f"obligation [{obligation.status}]: {obligation.summary}"))
     if finding.policy is not None and finding.clause is not None:
         cite = (
             f"source: {finding.policy.title or finding.policy.id} ({finding.policy.version}), {finding.clause.section}"
         )
-        if finding.policy.source_url:
-            cite += f" <{finding.policy.source_url}>"
+        url = finding.clause.url or finding.policy.source_url
+        if url:
+            cite += f" <{url}>"
         out.append(_wrapped(cite), style="dim")
         if finding.clause.quote:
             out.append(_wrapped(f'"{finding.clause.quote}"'), style="italic dim")
@@ -168,6 +177,12 @@ def _summary_line(report: Report) -> str:
             f"; named as training data: {report.summary.training_datasets} dataset(s), provenance known for "
             f"{report.summary.training_known_provenance}"
         )
+    waived = sum(f.waiver is not None for f in report.findings)
+    baselined = sum(f.waiver is None and f.baseline == "unchanged" for f in report.findings)
+    if waived or baselined:
+        line += f"; accepted: {waived} waived, {baselined} baselined"
+    if report.since is not None:
+        line += f"; only new since {report.since.ref} ({report.since.hidden} older not shown)"
     if report.summary.partial:
         line += f"; PARTIAL: {len(report.problems)} problem(s) reading input"
     return line
