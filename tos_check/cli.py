@@ -356,6 +356,110 @@ def baseline_create(
 
 
 @cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@_option(
+    "--pass",
+    "pass_path",
+    env="GATE_PASS",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where records that pass go (.jsonl[.gz|.zst] or .parquet).",
+)
+@_option(
+    "--quarantine",
+    "quarantine_path",
+    env="GATE_QUARANTINE",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where held-back records go, each with its reason (and unreadable lines, as they were).",
+)
+@_option("--use", "use_file", env="USE", type=click.Path(path_type=Path), help="Declared use (YAML).")
+@_option("--config", env="CONFIG", type=click.Path(path_type=Path), help="tos-check.yaml (default: in .).")
+@_option(
+    "--policies",
+    "extra_policies",
+    env="POLICIES",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra policies.",
+)
+@_option("--as-of", env="AS_OF", callback=_parse_date, help="Judge outputs of unknown date by this day's terms.")
+@_option(
+    "--quarantine-on",
+    env="QUARANTINE_ON",
+    type=click.Choice(["error", "warning", "note"]),
+    default=None,
+    help="Hold back records with a finding at least this severe (default: the config's fail_on, else error).",
+)
+@_option(
+    "--quarantine-undecided",
+    env="QUARANTINE_UNDECIDED",
+    is_flag=True,
+    help="Also hold back records whose clause hangs on a field the declared use leaves out.",
+)
+@_option("--no-fingerprints", env="NO_FINGERPRINTS", is_flag=True, help="Do not search the text for fingerprints.")
+@_option(
+    "--summary-json",
+    env="SUMMARY_JSON",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the per-input counts (read = passed + quarantined) here as JSON.",
+)
+@_option("--quiet", "-q", env="QUIET", is_flag=True, help="No summary on stderr.")
+@reports_input_errors
+def gate(
+    inputs: tuple[Path, ...],
+    pass_path: Path,
+    quarantine_path: Path,
+    use_file: Path | None,
+    config: Path | None,
+    extra_policies: tuple[Path, ...],
+    as_of: dt.date | None,
+    quarantine_on: str | None,
+    quarantine_undecided: bool,
+    no_fingerprints: bool,
+    summary_json: Path | None,
+    quiet: bool,
+) -> None:
+    """Pass or quarantine every record of INPUTS (JSONL or Parquet), streaming; each record ends in one sink."""
+    from tos_check.gate.decide import Gate
+    from tos_check.gate.stream import run
+    from tos_check.report.outputs import Output, unwritable, write_atomically
+
+    if summary_json is not None and (problems := unwritable([Output("summary", summary_json)])):
+        raise InputError(problems)
+    gate_ = Gate.from_config(
+        use_file,
+        config=config,
+        policies=extra_policies,
+        quarantine_on=quarantine_on,
+        quarantine_undecided=quarantine_undecided,
+        as_of=_today(as_of),
+        fingerprints=not no_fingerprints,
+    )
+    if gate_.fingerprints is None and not no_fingerprints:
+        click.echo("tos-check: warning: content fingerprints are not available here; model fields only", err=True)
+    summaries = run(gate_, list(inputs), pass_path, quarantine_path)
+    if not quiet:
+        for s in summaries:
+            reasons = ", ".join(f"{rule} {n}" for rule, n in sorted(s.reasons.items())) or "none"
+            blank = f"; {s.blank_lines} blank line(s), not records" if s.blank_lines else ""
+            click.echo(
+                f"gate: {s.path}: read {s.read} = passed {s.passed} + quarantined {s.quarantined} "
+                f"(of which unreadable {s.unreadable}; reasons: {reasons}){blank}",
+                err=True,
+            )
+        click.echo(f"gate: passed -> {pass_path}, quarantined -> {quarantine_path}", err=True)
+    if summary_json is not None:
+        data = {
+            "tool": "tos-check",
+            "pass": str(pass_path),
+            "quarantine": str(quarantine_path),
+            "inputs": [s.as_dict() for s in summaries],
+        }
+        write_atomically(summary_json, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+@cli.command()
 @click.argument("names", nargs=-1, required=True)
 @_option(
     "--format", "fmt", env="RESOLVE_FORMAT", type=click.Choice(["text", "json"]), default="text", show_default=True

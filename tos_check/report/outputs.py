@@ -10,6 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from tos_check.atomic import commit, create, discard, temporary_path
 from tos_check.problems import InputError, Problem
 
 
@@ -77,13 +78,11 @@ def unwritable(outputs: list[Output]) -> list[Problem]:
 
 def write_atomically(path: Path, text: str) -> None:
     """Raises InputError naming the file when the write fails; the target is then untouched."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_path(path)
     try:
-        # os.open with 0o666 leaves the umask to decide, as a plain open() would: a report is not a secret.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(create(tmp), "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        commit(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise InputError([Problem(str(path), None, f"cannot write the report: {exc.strerror or exc}")]) from None

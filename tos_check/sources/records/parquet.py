@@ -7,29 +7,16 @@ with Arrow compute (group by value: distinct records and first record), so no re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from tos_check.lineage.model import Location
 from tos_check.policy.model import Role
-from tos_check.sources.records.fields import model_name, role_of_field
+from tos_check.sources.records.columns import Leaf, leaf_values, model_leaves
+from tos_check.sources.records.fields import model_name
 from tos_check.sources.records.tally import Tally
 
 BATCH_ROWS = 65_536
-
-
-@dataclass(frozen=True)
-class _Leaf:
-    column: str
-    """The Parquet column path to read (`completions.list.element.model`)."""
-    steps: tuple[str | None, ...]
-    """How to reach the values from the top-level column: a field name into a struct, None into a list."""
-    field: str
-    """The field as evidence shows it: `completions[].model`."""
-    role: Role
 
 
 def read_parquet(parquet: pq.ParquetFile, tally: Tally) -> None:
@@ -39,48 +26,24 @@ def read_parquet(parquet: pq.ParquetFile, tally: Tally) -> None:
         tally.records = rows
         return
     offset = 0
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[leaf.column for leaf in leaves]):
-        _count(batch, leaves, offset, tally)
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[column for column, _ in leaves]):
+        _count(batch, [leaf for _, leaf in leaves], offset, tally)
         offset += batch.num_rows
     tally.records = offset
 
 
-def _model_leaves(parquet: pq.ParquetFile) -> list[_Leaf]:
-    """Leaf columns whose field names a model. Arrow leaves come in the same depth-first order as Parquet's."""
-    found: list[tuple[int, tuple[str | None, ...], str, Role]] = []
-    counter = [0]
-
-    def visit(kind: pa.DataType, steps: tuple[str | None, ...], shown: str, role: Role | None) -> None:
-        if pa.types.is_struct(kind):
-            for i in range(kind.num_fields):
-                child = kind.field(i)
-                visit(child.type, (*steps, child.name), f"{shown}.{child.name}", role_of_field(child.name))
-        elif pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
-            visit(kind.value_type, (*steps, None), f"{shown}[]", role)
-        elif pa.types.is_map(kind):
-            counter[0] += 2
-        else:
-            if role is not None and _is_text(kind):
-                found.append((counter[0], steps, shown, role))
-            counter[0] += 1
-
-    for top in parquet.schema_arrow:
-        visit(top.type, (top.name,), top.name, role_of_field(top.name))
-    if counter[0] != len(parquet.schema):
+def _model_leaves(parquet: pq.ParquetFile) -> list[tuple[str, Leaf]]:
+    """(Parquet column path, leaf) of each model field. Arrow leaves come in Parquet's depth-first order."""
+    leaves, count = model_leaves(parquet.schema_arrow)
+    if count != len(parquet.schema):
         return []  # an unexpected layout: better no column than the wrong one
-    return [_Leaf(parquet.schema.column(i).path, steps, shown, role) for i, steps, shown, role in found]
+    return [(parquet.schema.column(leaf.index).path, leaf) for leaf in leaves]
 
 
-def _is_text(kind: pa.DataType) -> bool:
-    if pa.types.is_dictionary(kind):
-        kind = kind.value_type
-    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
-
-
-def _count(batch: pa.RecordBatch, leaves: list[_Leaf], offset: int, tally: Tally) -> None:
+def _count(batch: pa.RecordBatch, leaves: list[Leaf], offset: int, tally: Tally) -> None:
     by_role: dict[Role, list[tuple[pa.Array, pa.Array, int]]] = {}
     for index, leaf in enumerate(leaves):
-        values, rows = _values(batch, leaf, offset)
+        values, rows = leaf_values(batch, leaf, offset)
         by_role.setdefault(leaf.role, []).append((values, rows, index))
     for role, parts in by_role.items():
         table = pa.table(
@@ -114,20 +77,3 @@ def _count(batch: pa.RecordBatch, leaves: list[_Leaf], offset: int, tally: Tally
                 continue
             leaf = leaves[first_leaf[raw][1]]
             tally.add_first(name, role, leaf.field, Location(path=tally.path, record=first), records)
-
-
-def _values(batch: pa.RecordBatch, leaf: _Leaf, offset: int) -> tuple[pa.Array, pa.Array]:
-    """The leaf's non-null values, each with the index of the record it is in."""
-    values: pa.Array = batch.column(leaf.steps[0])
-    rows: pa.Array = pa.array(range(offset, offset + batch.num_rows), pa.int64())
-    for step in leaf.steps[1:]:
-        if step is None:
-            parents = pc.list_parent_indices(values)
-            values = pc.list_flatten(values)
-            rows = rows.take(parents)
-        else:
-            values = pc.struct_field(values, step)
-    if pa.types.is_dictionary(values.type):
-        values = values.cast(values.type.value_type)
-    valid = pc.is_valid(values)
-    return values.filter(valid).cast(pa.large_string()), rows.filter(valid)

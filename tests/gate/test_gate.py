@@ -1,0 +1,99 @@
+"""The gate's decisions: the same judgement a scan makes, once per distinct model string, applied column-wise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from tests.scanning import AS_OF, PUBLIC_CHAT
+from tos_check.gate.decide import DECISION_SCHEMA, Gate
+from tos_check.gate.verdicts import Judge
+
+RECORDS: list[dict[str, Any]] = [
+    {"model": "gpt-4-0613", "messages": [{"role": "user", "content": "hi"}]},
+    {"model": "human", "messages": [{"role": "user", "content": "written by a person"}]},
+    {"model": None, "completions": [{"model": "claude-3-opus-20240229"}, {"model": "mistral-7b"}]},
+    {"model": "mistral-7b"},
+    {"messages": [{"role": "assistant", "content": "x", "metadata": {"model": "gemini-1.5-pro"}}]},
+    {"model": "GPT-4-0613 "},
+    {"model": "some-house-model-v3"},
+]
+
+
+def gate(**kwargs: Any) -> Gate:
+    return Gate.from_config(kwargs.pop("use", PUBLIC_CHAT), fingerprints=False, as_of=AS_OF, **kwargs)
+
+
+def actions(decisions: pa.Table) -> list[str]:
+    return decisions["_tos_check_action"].to_pylist()  # type: ignore[no-any-return]
+
+
+def test_each_record_gets_the_strongest_verdict_of_the_models_it_names() -> None:
+    decisions = gate().decide(pa.Table.from_struct_array(pa.array(RECORDS)))
+    assert decisions.schema == DECISION_SCHEMA and decisions.num_rows == len(RECORDS)
+    assert actions(decisions) == ["quarantine", "pass", "quarantine", "pass", "quarantine", "quarantine", "pass"]
+    rows = decisions.to_pylist()
+    assert rows[0]["_tos_check_identity"] == "openai/gpt-4/gpt-4-0613"
+    assert rows[0]["_tos_check_effect"] == "prohibited" and rows[0]["_tos_check_rule"].startswith("openai-")
+    assert rows[2]["_tos_check_model"] == "claude-3-opus-20240229"  # the nested list, not the open-weights model
+    assert rows[4]["_tos_check_rule"].startswith("google-")  # per-message metadata
+    assert rows[5]["_tos_check_model"] == "GPT-4-0613"  # spelled differently, judged the same
+    # An unresolved name is a note, shown but not held back at the default threshold.
+    assert rows[6]["_tos_check_rule"] == "tos-check/unresolved-model" and rows[1]["_tos_check_reason"] is None
+
+
+def test_one_judgement_per_distinct_string(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = Judge._judge
+
+    def counting(self: Judge, model: str, *args: Any) -> Any:
+        calls.append(model)
+        return original(self, model, *args)
+
+    monkeypatch.setattr(Judge, "_judge", counting)
+    g = gate()
+    table = pa.Table.from_struct_array(pa.array(RECORDS * 500))
+    for batch in table.to_batches(max_chunksize=256):
+        g.decide(batch)
+    assert sorted(calls) == sorted(set(calls))
+    assert len(calls) == 6  # the distinct names ('human' is none), however many records and batches
+
+
+def test_dicts_and_arrow_agree_and_mixed_shapes_still_decide() -> None:
+    g = gate()
+    same_shape = [{"model": r.get("model") or "", "x": i} for i, r in enumerate(RECORDS)]
+    arrow = [d.action for d in g.decide_records(same_shape)]
+    one_by_one = [g.decide_record(r).action for r in same_shape]
+    assert arrow == one_by_one
+    assert [g.decide_record(r) for r in RECORDS] == g.decide_records(RECORDS)
+    mixed = [{"model": "gpt-4-0613"}, {"model": 3}, {"model": ["claude-3-opus-20240229"]}, {"model": {"name": "x"}}]
+    decided = g.decide_records(mixed)  # Arrow cannot hold these together: decided one by one
+    assert [d.action for d in decided] == ["quarantine", "pass", "quarantine", "pass"]
+
+
+def test_quarantine_threshold_and_undecided_are_the_users_choice() -> None:
+    llama_use = {**PUBLIC_CHAT, "model": {**PUBLIC_CHAT["model"], "name": "Llama-3.1-Acme-8B"}}
+    record = [{"model": "meta-llama/Llama-3.1-70B-Instruct"}]
+    assert gate(use=llama_use).decide_records(record)[0].action == "pass"  # a warning: the name obligation is met
+    held = gate(use=llama_use, quarantine_on="warning").decide_records(record)[0]
+    assert held.action == "quarantine" and held.effect == "obligation"
+    # Evaluating, with the monthly active users left out: Llama 3's MAU clause is undecided.
+    vague = {"activity": "evaluate"}
+    llama3 = [{"model": "meta-llama/Meta-Llama-3-8B-Instruct"}]
+    asked = gate(use=vague, quarantine_on="note", quarantine_undecided=True).decide_records(llama3)[0]
+    assert (asked.action, asked.rule) == ("quarantine", "llama-3-community-license/mau-licence")
+    unasked = gate(use=vague, quarantine_on="note").decide_records(llama3)[0]
+    assert (unasked.action, unasked.rule) == ("pass", "llama-3-community-license/mau-licence")  # shown, not held
+
+
+def test_split_and_annotate_keep_every_record() -> None:
+    table = pa.Table.from_struct_array(pa.array(RECORDS))
+    passed, held = gate().split(table)
+    assert passed.num_rows + held.num_rows == table.num_rows
+    assert passed.schema == table.schema
+    assert set(held.column_names) == set(table.column_names) | set(DECISION_SCHEMA.names)
+    assert set(held["_tos_check_action"].to_pylist()) == {"quarantine"}
+    empty = gate().decide(table.slice(0, 0))
+    assert empty.num_rows == 0 and empty.schema == DECISION_SCHEMA

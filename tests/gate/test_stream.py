@@ -1,0 +1,225 @@
+"""`tos-check gate` on files: every record in exactly one sink, the raw line of anything unreadable kept with
+its reason and line, sinks only under their final names once the whole run succeeded."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from tests.scanning import PUBLIC_CHAT
+from tos_check.cli import cli
+from tos_check.gate import stream
+from tos_check.gate.decide import Gate
+
+GOOD = [
+    {"model": "gpt-4-0613", "messages": [{"role": "user", "content": "hi"}]},
+    {"model": "human", "text": "written by a person"},
+    {"completions": [{"model": "claude-3-opus-20240229"}]},
+    {"model": "mistral-7b"},
+]
+
+
+@pytest.fixture
+def use(tmp_path: Path) -> Path:
+    path = tmp_path / "use.yaml"
+    path.write_text(json.dumps(PUBLIC_CHAT), encoding="utf-8")
+    return path
+
+
+def gate_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["gate", *args, "--no-fingerprints", "--as-of", "2026-01-01"])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stderr
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def jsonl(records: list[dict[str, Any]]) -> bytes:
+    return b"".join(json.dumps(r).encode() + b"\n" for r in records)
+
+
+def test_reconciliation_with_bad_lines(tmp_path: Path, use: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    body = jsonl(GOOD[:2]) + b"\n   \n" + b'{"model": 3, "other": {"shape": [1]}}\n' + b'{"broken": \n'
+    body += b"[1, 2]\n" + b'{"model": "caf\xe9"}\n' + jsonl(GOOD[2:]) + b'{"model": "gpt-4-0613", "trunc'
+    source.write_bytes(body)
+    before = source.read_bytes()
+    summary = tmp_path / "summary.json"
+    code, err = gate_cli(
+        str(source),
+        "--pass",
+        str(tmp_path / "p.jsonl"),
+        "--quarantine",
+        str(tmp_path / "q.jsonl"),
+        "--use",
+        str(use),
+        "--summary-json",
+        str(summary),
+    )
+    assert code == 0, err
+    assert source.read_bytes() == before  # the input is never written
+    passed, held = lines(tmp_path / "p.jsonl"), lines(tmp_path / "q.jsonl")
+    [counts] = json.loads(summary.read_text())["inputs"]
+    assert counts["read"] == 9 == counts["passed"] + counts["quarantined"] == len(passed) + len(held)
+    assert counts["blank_lines"] == 2 and counts["unreadable"] == 4 and counts["balanced"] is True
+    assert [r.get("model") for r in passed] == ["human", 3, "mistral-7b"]
+    unreadable = {
+        r["_tos_check"]["line"]: r["_tos_check"]
+        for r in held
+        if "raw" in r["_tos_check"] or "raw_base64" in r["_tos_check"]
+    }
+    assert sorted(unreadable) == [6, 7, 8, 11]
+    assert unreadable[6]["raw"] == '{"broken": ' and "invalid JSON" in unreadable[6]["reason"]
+    assert "not a record" in unreadable[7]["reason"]
+    assert "not UTF-8" in unreadable[8]["reason"] and unreadable[8]["raw_base64"]
+    assert unreadable[11]["raw"].endswith('"trunc')
+    decided = [r for r in held if "rule" in r["_tos_check"]]
+    assert {r["_tos_check"]["line"] for r in decided} == {1, 9}
+    assert all(r["_tos_check"]["source"] == str(source) for r in held)
+    assert "read 9 = passed 3 + quarantined 6" in err
+
+
+def test_passed_lines_are_copied_byte_for_byte(tmp_path: Path, use: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    body = b'{"model":"human",  "text":"spacing \\u00e9 kept"}\r\n' * 3 + b'{"model":"gpt-4-0613"}\r\n'
+    source.write_bytes(body)
+    assert (
+        gate_cli(
+            str(source),
+            "--pass",
+            str(tmp_path / "p.jsonl"),
+            "--quarantine",
+            str(tmp_path / "q.jsonl"),
+            "--use",
+            str(use),
+        )[0]
+        == 0
+    )
+    assert (tmp_path / "p.jsonl").read_bytes() == body.rsplit(b"\r\n", 2)[0] + b"\r\n"
+
+
+@pytest.mark.parametrize("suffix", [".jsonl.gz", ".jsonl.zst"])
+def test_compressed_in_and_out(tmp_path: Path, use: Path, suffix: str) -> None:
+    source = tmp_path / f"in{suffix}"
+    with pa.output_stream(source, compression="gzip" if suffix.endswith("gz") else "zstd") as out:
+        out.write(jsonl(GOOD * 100))
+    p, q = tmp_path / f"p{suffix}", tmp_path / f"q{suffix}"
+    assert gate_cli(str(source), "--pass", str(p), "--quarantine", str(q), "--use", str(use))[0] == 0
+    with pa.input_stream(p, compression="detect") as stream_in:
+        passed = stream_in.read().splitlines()
+    with pa.input_stream(q, compression="detect") as stream_in:
+        held = stream_in.read().splitlines()
+    assert len(passed) == 200 and len(held) == 200
+
+
+def test_chunk_boundaries_do_not_split_records(tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "CHUNK_BYTES", 100)
+    records = [{"model": "human", "text": "x" * n} for n in (10, 250, 3, 90, 400)] + GOOD
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(jsonl(records))
+    gate_cli(
+        str(source), "--pass", str(tmp_path / "p.jsonl"), "--quarantine", str(tmp_path / "q.jsonl"), "--use", str(use)
+    )
+    passed, held = lines(tmp_path / "p.jsonl"), lines(tmp_path / "q.jsonl")
+    assert passed == [*records[:5], GOOD[1], GOOD[3]]
+    assert [r["_tos_check"]["line"] for r in held] == [6, 8]
+
+
+def test_parquet_in_and_out(tmp_path: Path, use: Path) -> None:
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist([{"model": r.get("model"), "n": i} for i, r in enumerate(GOOD * 50)]), source)
+    p, q, as_json = tmp_path / "p.parquet", tmp_path / "q.parquet", tmp_path / "p.jsonl"
+    assert gate_cli(str(source), "--pass", str(p), "--quarantine", str(q), "--use", str(use))[0] == 0
+    passed, held = pq.read_table(p), pq.read_table(q)
+    assert passed.schema == pq.read_schema(source) and passed.num_rows + held.num_rows == 200
+    assert held["_tos_check_record"].to_pylist() == list(range(0, 200, 4))
+    assert set(held["_tos_check_source"].to_pylist()) == {str(source)}
+    assert (
+        gate_cli(str(source), "--pass", str(as_json), "--quarantine", str(tmp_path / "q.jsonl"), "--use", str(use))[0]
+        == 0
+    )
+    assert len(lines(as_json)) == passed.num_rows
+
+
+def test_empty_input_gives_empty_sinks(tmp_path: Path, use: Path) -> None:
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"model": pa.array([], pa.string())}), source)
+    p, q = tmp_path / "p.parquet", tmp_path / "q.parquet"
+    assert gate_cli(str(source), "--pass", str(p), "--quarantine", str(q), "--use", str(use))[0] == 0
+    assert pq.read_table(p).num_rows == 0 and "_tos_check_action" in pq.read_table(q).column_names
+
+
+@pytest.mark.parametrize(
+    ("inputs", "pass_name", "says"),
+    [
+        (["in.jsonl"], "in.jsonl", "is an input"),
+        (["in.jsonl"], "p.parquet", "JSONL input needs JSONL sinks"),
+        (["in.csv"], "p.jsonl", "unknown format"),
+        (["missing.jsonl"], "p.jsonl", "no such file"),
+        (["in.jsonl"], "q.jsonl", "must be different files"),
+    ],
+)
+def test_bad_paths_are_refused_before_reading(
+    tmp_path: Path, use: Path, inputs: list[str], pass_name: str, says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("in.jsonl").write_bytes(jsonl(GOOD))
+    Path("in.csv").write_text("model\ngpt-4\n")
+    code, err = gate_cli(*inputs, "--pass", pass_name, "--quarantine", "q.jsonl", "--use", str(use))
+    assert code == 2 and says in err
+    assert Path("in.jsonl").read_bytes() == jsonl(GOOD)
+    assert not Path("q.jsonl").exists() or (pass_name == "q.jsonl" and not Path("q.jsonl").exists())
+
+
+def test_an_interrupted_run_leaves_no_sink(tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "CHUNK_BYTES", 64)
+    calls = []
+    original = Gate.decide
+
+    def interrupt(self: Gate, data: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(self, data)
+
+    monkeypatch.setattr(Gate, "decide", interrupt)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(jsonl(GOOD * 20))
+    result = CliRunner().invoke(
+        cli,
+        [
+            "gate",
+            str(source),
+            "--pass",
+            str(tmp_path / "p.jsonl"),
+            "--quarantine",
+            str(tmp_path / "q.jsonl"),
+            "--use",
+            str(use),
+            "--no-fingerprints",
+        ],
+    )
+    assert result.exit_code != 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "use.yaml"]
+
+
+def test_a_corrupt_compressed_input_fails_and_writes_nothing(tmp_path: Path, use: Path) -> None:
+    source = tmp_path / "in.jsonl.gz"
+    source.write_bytes(gzip.compress(jsonl(GOOD * 1000))[:500])
+    code, err = gate_cli(
+        str(source), "--pass", str(tmp_path / "p.jsonl"), "--quarantine", str(tmp_path / "q.jsonl"), "--use", str(use)
+    )
+    assert code == 2 and f"{source}: cannot be read through" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl.gz", "use.yaml"]

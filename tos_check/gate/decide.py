@@ -1,0 +1,342 @@
+"""The gate on Arrow data: each model column dictionary-encoded, each distinct string judged once
+(verdicts.py), and the verdicts spread back over the records with Arrow compute. No Python runs per record:
+per batch, Python touches only the distinct strings of each model column.
+
+A record's decision is the strongest verdict of any model it names or fingerprint its text matches:
+quarantine when one holds it back (a finding at or above `quarantine_on`), with that verdict's reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+from tos_check.gate.verdicts import Judge, Verdict
+from tos_check.policy.model import Role
+from tos_check.sources.records.columns import Leaf, leaf_values, model_leaves, row_numbers, string_leaves
+from tos_check.sources.records.fields import model_name
+from tos_check.use import DeclaredUse
+
+
+class Fingerprint(Protocol):
+    id: str
+    model: str
+    confidence: float
+
+
+class FingerprintSet(Protocol):
+    """What the gate needs of a content-fingerprint matcher (tos_check.fingerprints): one multi-pattern
+    pass over a text column, and a match for one text."""
+
+    fingerprints: Mapping[str, Fingerprint]
+
+    def first_match(self, texts: pa.Array) -> pa.Array: ...
+
+    def match(self, text: str) -> Fingerprint | None: ...
+
+
+PASS, QUARANTINE = "pass", "quarantine"
+PREFIX = "_tos_check_"
+DECISION_SCHEMA = pa.schema(
+    [
+        pa.field(f"{PREFIX}action", pa.string(), nullable=False),
+        pa.field(f"{PREFIX}reason", pa.string()),
+        pa.field(f"{PREFIX}model", pa.string()),
+        pa.field(f"{PREFIX}identity", pa.string()),
+        pa.field(f"{PREFIX}rule", pa.string()),
+        pa.field(f"{PREFIX}effect", pa.string()),
+        pa.field(f"{PREFIX}fingerprint", pa.string()),
+    ]
+)
+"""The columns a decision adds: `action` is pass or quarantine; the rest say why (null when nothing applies)."""
+
+TEXT_FIELDS = frozenset(
+    {
+        "output",
+        "outputs",
+        "response",
+        "responses",
+        "completion",
+        "answer",
+        "chosen",
+        "rejected",
+        "content",
+        "value",
+        "text",
+        "generation",
+        "assistant",
+    }
+)
+"""Fields whose text is searched for content fingerprints: what a model wrote, or a turn of a chat."""
+
+_VID_BITS = 24
+_VID_MASK = (1 << _VID_BITS) - 1
+
+
+def _text_role(name: str) -> Role | None:
+    return "responses" if name.strip().lower() in TEXT_FIELDS else None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One record's decision, for callers that work record by record."""
+
+    action: str
+    reason: str | None = None
+    model: str | None = None
+    identity: str | None = None
+    rule: str | None = None
+    effect: str | None = None
+    fingerprint: str | None = None
+
+    @classmethod
+    def of(cls, verdict: Verdict | None) -> Decision:
+        if verdict is None:
+            return cls(PASS)
+        return cls(
+            QUARANTINE if verdict.quarantine else PASS,
+            verdict.reason,
+            verdict.model,
+            verdict.identity,
+            verdict.rule,
+            verdict.effect,
+            verdict.fingerprint,
+        )
+
+
+class Gate:
+    def __init__(self, judge: Judge, fingerprints: FingerprintSet | None = None) -> None:
+        self.judge = judge
+        self.fingerprints = fingerprints
+        self._verdicts: list[Verdict] = []
+        self._index: dict[tuple[str, Role, str | None], int] = {}
+        self._columns: tuple[int, list[pa.Array]] = (0, [])
+        self._leaves: dict[pa.Schema, tuple[list[Leaf], list[Leaf]]] = {}
+
+    @classmethod
+    def from_config(
+        cls,
+        use: DeclaredUse | dict[str, Any] | Path | str | None = None,
+        *,
+        config: Path | str | None = None,
+        policies: Sequence[Path | str] = (),
+        quarantine_on: str | None = None,
+        quarantine_undecided: bool = False,
+        as_of: dt.date | None = None,
+        fingerprints: bool = True,
+    ) -> Gate:
+        """The gate a project's tos-check.yaml (found in the current folder, or `config`) describes, as a scan
+        of the same project would judge: `use` overrides its declared use (a DeclaredUse, its dict, or a
+        YAML file); `quarantine_on` defaults to the config's `fail_on`, else `error`. Raises InputError
+        (path:line problems) for bad files."""
+        from tos_check.config import load_settings
+        from tos_check.identity.resolver import Resolver
+        from tos_check.plugins import policy_dirs
+        from tos_check.policy.load import load_policies
+        from tos_check.problems import InputError
+        from tos_check.use import load_use_file
+
+        settings = load_settings([Path(".")], Path(config) if config else None, None)
+        if isinstance(use, (str, Path)):
+            declared = load_use_file(Path(use)).use
+        elif isinstance(use, dict):
+            declared = DeclaredUse.model_validate(use)
+        else:
+            declared = use or settings.use.use
+        policy_set, problems = load_policies([*policy_dirs(), *settings.policy_dirs, *map(Path, policies)])
+        if problems:
+            raise InputError(problems)
+        threshold = quarantine_on or (settings.fail_on if settings.fail_on not in (None, "never") else None) or "error"
+        judge = Judge(
+            policies=policy_set,
+            resolver=Resolver.builtin(),
+            use=declared,
+            as_of=as_of or dt.date.today(),
+            quarantine_on=threshold,
+            quarantine_undecided=quarantine_undecided,
+        )
+        matcher: FingerprintSet | None = None
+        if fingerprints:
+            from importlib import import_module
+
+            try:  # the fingerprint library ships separately from the gate's first release
+                matcher = import_module("tos_check.fingerprints.engine").FingerprintSet.builtin()
+            except ModuleNotFoundError:
+                matcher = None
+        return cls(judge, matcher)
+
+    # --- Arrow -----------------------------------------------------------------------------------------
+
+    def decide(self, data: pa.Table | pa.RecordBatch) -> pa.Table:
+        """The decision columns (DECISION_SCHEMA), one row per record, in order."""
+        rows = data.num_rows
+        best: pa.Array | None = None
+        model_cols, text_cols = self._leaves_of(data.schema)
+        for leaf in model_cols:
+            values, owners = leaf_values(data, leaf)
+            scores = self._spread(values, lambda names, role=leaf.role: [self._model_score(n, role) for n in names])
+            best = _stronger(best, _per_record(owners, scores, rows))
+        if self.fingerprints is not None:
+            for leaf in text_cols:
+                values, owners = leaf_values(data, leaf)
+                if len(values) == 0:
+                    continue
+                ids = self.fingerprints.first_match(values)
+                scores = self._spread(ids, lambda found: [self._fingerprint_score(f) for f in found])
+                best = _stronger(best, _per_record(owners, scores, rows))
+        return self._columns_for(best, rows)
+
+    def annotate(self, data: pa.Table | pa.RecordBatch) -> pa.Table:
+        """The records with the decision columns added."""
+        table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+        decisions = self.decide(table)
+        for name in decisions.column_names:
+            table = table.append_column(name, decisions[name])
+        return table
+
+    def split(self, data: pa.Table | pa.RecordBatch) -> tuple[pa.Table, pa.Table]:
+        """(passed records as they came, quarantined records with the decision columns)."""
+        table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+        annotated = self.annotate(table)
+        held = pc.equal(annotated[f"{PREFIX}action"], QUARANTINE)
+        return table.filter(pc.invert(held)), annotated.filter(held)
+
+    # --- dicts -----------------------------------------------------------------------------------------
+
+    def decide_records(self, records: Sequence[dict[str, Any]]) -> list[Decision]:
+        """Decisions for plain records. Arrow when the records have one shape, record by record when not
+        (a field that is a string in one record and a number in the next): the same decisions either way."""
+        try:
+            # pa.array sees every record's keys (from_pylist would take the first record's only)
+            table = pa.Table.from_struct_array(pa.array(list(records), from_pandas=False))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            return [self.decide_record(record) for record in records]
+        return [
+            Decision(**{k.removeprefix(PREFIX): v for k, v in row.items()}) for row in self.decide(table).to_pylist()
+        ]
+
+    def decide_record(self, record: dict[str, Any]) -> Decision:
+        """One record, in Python: for records Arrow cannot hold together with others."""
+        from tos_check.sources.records.fields import models_in
+
+        best: tuple[int, int] | None = None
+        for name, role, _, _ in models_in(record):
+            score = self._model_score(name, role)
+            if score is not None and (best is None or score < best[0]):
+                best = (score, score & _VID_MASK)
+        if self.fingerprints is not None:
+            for text in _texts(record):
+                found = self.fingerprints.match(text)
+                score = self._fingerprint_score(found.id if found else None)
+                if score is not None and (best is None or score < best[0]):
+                    best = (score, score & _VID_MASK)
+        return Decision.of(self._verdicts[best[1]] if best else None)
+
+    # --- verdicts --------------------------------------------------------------------------------------
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        """Every distinct verdict so far, in the order first met."""
+        return list(self._verdicts)
+
+    def _register(self, verdict: Verdict) -> int:
+        key = (verdict.model, verdict.role, verdict.fingerprint)
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self._verdicts)
+            self._verdicts.append(verdict)
+        return (verdict.rank << _VID_BITS) | index
+
+    def _model_score(self, raw: str | None, role: Role) -> int | None:
+        name = model_name(raw) if raw is not None else None
+        if name is None:
+            return None
+        verdict = self.judge.verdict(name, role)
+        return self._register(verdict) if verdict.reason is not None else None
+
+    def _fingerprint_score(self, fingerprint_id: str | None) -> int | None:
+        if fingerprint_id is None or self.fingerprints is None:
+            return None
+        fingerprint = self.fingerprints.fingerprints[fingerprint_id]
+        verdict = self.judge.verdict(fingerprint.model, "responses", fingerprint.id, fingerprint.confidence)
+        return self._register(verdict) if verdict.reason is not None else None
+
+    def _spread(self, values: pa.Array, score: Any) -> pa.Array:
+        """A score per value, computed once per distinct value."""
+        if len(values) == 0:
+            return pa.array([], pa.int64())
+        encoded = pc.dictionary_encode(values)
+        distinct = pa.array(score(encoded.dictionary.to_pylist()), pa.int64())
+        return distinct.take(encoded.indices)
+
+    def _columns_for(self, best: pa.Array | None, rows: int) -> pa.Table:
+        if best is None or best.null_count == len(best):
+            return pa.table(
+                [pa.repeat(PASS, rows).cast(pa.string())] + [pa.nulls(rows, pa.string())] * 6, schema=DECISION_SCHEMA
+            )
+        table = self._verdict_table()
+        index = pc.bit_wise_and(best, pa.scalar(_VID_MASK, pa.int64()))
+        held = table[0].take(index)
+        action = pc.if_else(pc.fill_null(held, False), QUARANTINE, PASS)
+        return pa.table([action, *(column.take(index) for column in table[1:])], schema=DECISION_SCHEMA)
+
+    def _verdict_table(self) -> list[pa.Array]:
+        count, columns = self._columns
+        if count != len(self._verdicts):
+            v = self._verdicts
+            columns = [
+                pa.array([x.quarantine for x in v], pa.bool_()),
+                pa.array([x.reason for x in v], pa.string()),
+                pa.array([x.model for x in v], pa.string()),
+                pa.array([x.identity for x in v], pa.string()),
+                pa.array([x.rule for x in v], pa.string()),
+                pa.array([x.effect for x in v], pa.string()),
+                pa.array([x.fingerprint for x in v], pa.string()),
+            ]
+            self._columns = (len(v), columns)
+        return columns
+
+    def _leaves_of(self, schema: pa.Schema) -> tuple[list[Leaf], list[Leaf]]:
+        found = self._leaves.get(schema)
+        if found is None:
+            found = self._leaves[schema] = (model_leaves(schema)[0], string_leaves(schema, _text_role)[0])
+        return found
+
+
+def _per_record(owners: pa.Array, scores: pa.Array, rows: int) -> pa.Array:
+    """The strongest (lowest) score of each record, null for records with none."""
+    table = pa.table({"row": owners, "score": scores}).filter(pc.is_valid(scores))
+    if table.num_rows == 0:
+        return pa.nulls(rows, pa.int64())
+    strongest = table.group_by("row").aggregate([("score", "min")])
+    where = pc.index_in(row_numbers(0, rows), value_set=strongest["row"])
+    return (
+        strongest["score_min"].take(where).combine_chunks()
+        if isinstance(strongest["score_min"], pa.ChunkedArray)
+        else strongest["score_min"].take(where)
+    )
+
+
+def _stronger(a: pa.Array | None, b: pa.Array) -> pa.Array:
+    return b if a is None else pc.min_element_wise(a, b, skip_nulls=True)
+
+
+def _texts(record: dict[str, Any], depth: int = 0) -> Iterable[str]:
+    for key, value in record.items():
+        if isinstance(value, str):
+            if isinstance(key, str) and _text_role(key):
+                yield value
+        elif isinstance(value, dict) and depth < 6:
+            yield from _texts(value, depth + 1)
+        elif isinstance(value, list) and depth < 6:
+            for item in value:
+                if isinstance(item, dict):
+                    yield from _texts(item, depth + 1)
+                elif isinstance(item, str) and isinstance(key, str) and _text_role(key):
+                    yield item

@@ -1,0 +1,371 @@
+"""Files through the gate: JSONL (optionally gzip or zstd) and Parquet in, the same out, in bounded memory.
+
+Every record read ends in exactly one sink, and the summary proves it per input (`read == passed +
+quarantined`). A line that cannot be a record (invalid JSON, a truncated last line, bytes that are not
+UTF-8, a JSON value that is not an object) goes to the quarantine as it was, with the reason and its line
+number. Blank lines are not records: they are counted, never written. Sinks are written under temporary
+names and renamed only when every input has been read, so an interrupted or failed run leaves nothing under
+the final names; the gate never writes into its inputs.
+
+JSONL is read in chunks of whole lines. A chunk Arrow reads in one go (the usual case) is decided
+column-wise and its lines are copied to the sinks as they were, byte for byte; a chunk Arrow cannot read
+(a bad line, a mixed schema, blank lines) is read line by line.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.json as pa_json  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+from tos_check.atomic import commit, discard, temporary_path
+from tos_check.gate.decide import PREFIX, QUARANTINE, Decision, Gate
+from tos_check.problems import InputError, Problem
+
+Format = Literal["jsonl", "parquet"]
+CHUNK_BYTES = 8 << 20
+"""JSONL is read this much at a time (then cut at the last newline): memory stays flat whatever the size."""
+PARQUET_BATCH_ROWS = 65_536
+ARROW_BLOCK = 1 << 20
+RECORD_KEY = "_tos_check"
+"""In a quarantined JSONL record: the decision, the input file and the line."""
+COMPRESSION = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass
+class FileSummary:
+    path: str
+    read: int = 0
+    passed: int = 0
+    quarantined: int = 0
+    unreadable: int = 0
+    blank_lines: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "read": self.read,
+            "passed": self.passed,
+            "quarantined": self.quarantined,
+            "unreadable": self.unreadable,
+            "blank_lines": self.blank_lines,
+            "reasons": dict(sorted(self.reasons.items())),
+            "balanced": self.read == self.passed + self.quarantined,
+        }
+
+
+def file_format(path: Path) -> tuple[Format, str | None] | None:
+    """(format, compression) from the name: data.jsonl, data.jsonl.gz, data.jsonl.zst, data.parquet."""
+    name = path.name.lower()
+    compression = None
+    for suffix, codec in COMPRESSION.items():
+        if name.endswith(suffix):
+            compression, name = codec, name[: -len(suffix)]
+    if name.endswith(JSONL_SUFFIXES):
+        return "jsonl", compression
+    if name.endswith(".parquet") and compression is None:
+        return "parquet", None
+    return None
+
+
+class _Sink:
+    """One output: written to a temporary file, committed (renamed) only when the whole run succeeded."""
+
+    def __init__(self, path: Path, quarantine: bool) -> None:
+        kind = file_format(path)
+        assert kind is not None
+        self.path, (self.format, self.compression) = path, kind
+        self.quarantine = quarantine
+        self.tmp = temporary_path(path)
+        self._stream: Any = None
+        self._parquet: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+
+    def lines(self, lines: Iterator[bytes] | list[bytes]) -> None:
+        if self._stream is None:
+            self._stream = pa.output_stream(self.tmp, compression=self.compression)
+        for line in lines:
+            self._stream.write(line if line.endswith(b"\n") else line + b"\n")
+
+    def table(self, table: pa.Table) -> None:
+        if self.format == "jsonl":
+            self.lines(json.dumps(row, ensure_ascii=False, default=str).encode() for row in table.to_pylist())
+            return
+        if self._parquet is None:
+            self._schema = table.schema
+            self._parquet = pq.ParquetWriter(self.tmp, table.schema)
+        self._parquet.write_table(table.cast(self._schema) if table.schema != self._schema else table)
+
+    def empty_schema(self, schema: pa.Schema) -> None:
+        """The schema an empty Parquet sink gets: a file with no rows is still a valid file of that shape."""
+        if self.format == "parquet" and self._parquet is None:
+            self.table(schema.empty_table())
+
+    def finish(self) -> None:
+        if self.format == "jsonl" and self._stream is None:
+            self.lines([])
+        if self._stream is not None:
+            self._stream.close()
+        if self._parquet is not None:
+            self._parquet.close()
+
+    def abort(self) -> None:
+        try:
+            if self._stream is not None:
+                self._stream.close()
+            if self._parquet is not None:
+                self._parquet.close()
+        finally:
+            discard(self.tmp)
+
+
+@dataclass
+class GateRun:
+    gate: Gate
+    passed: _Sink
+    held: _Sink
+    summaries: list[FileSummary] = field(default_factory=list)
+
+    # --- JSONL -----------------------------------------------------------------------------------------
+
+    def jsonl(self, path: Path, compression: str | None) -> None:
+        summary = self._summary(path)
+        line = 1
+        with pa.input_stream(path, compression=compression) as stream:
+            rest = b""
+            while True:
+                data = stream.read(CHUNK_BYTES)
+                if not data:
+                    break
+                data = rest + data
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    rest = data
+                    continue
+                chunk, rest = data[: cut + 1], data[cut + 1 :]
+                line = self._jsonl_chunk(chunk, line, summary)
+            if rest:
+                self._jsonl_chunk(rest, line, summary)
+
+    def _jsonl_chunk(self, chunk: bytes, first_line: int, summary: FileSummary) -> int:
+        lines = chunk.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        table = _read_lines(chunk)
+        if table is not None and table.num_rows == len(lines):
+            decisions = self.gate.decide(table)
+            held = pc.equal(decisions[f"{PREFIX}action"], QUARANTINE)
+            keep = pc.invert(held).to_pylist()
+            self.passed.lines(itertools.compress(lines, keep))
+            where = pc.indices_nonzero(held).to_pylist()
+            rows = decisions.filter(held).to_pylist() if where else []
+            held_lines = []
+            for index, row in zip(where, rows, strict=True):
+                decision = Decision(**{k.removeprefix(PREFIX): v for k, v in row.items()})
+                held_lines.append(_held_line(lines[index], decision, summary.path, first_line + index))
+                summary.reasons[decision.rule or "quarantine"] += 1
+            self.held.lines(held_lines)
+            summary.read += len(lines)
+            summary.quarantined += len(where)
+            summary.passed += len(lines) - len(where)
+        else:
+            self._jsonl_lines(lines, first_line, summary)
+        return first_line + len(lines)
+
+    def _jsonl_lines(self, lines: list[bytes], first_line: int, summary: FileSummary) -> None:
+        """Line by line, for a chunk Arrow could not read whole: every line is a record, a blank, or a
+        line that cannot be a record (quarantined as it was)."""
+        good: list[tuple[int, dict[str, Any]]] = []
+        unreadable: dict[int, str] = {}
+        for index, raw in enumerate(lines):
+            if not raw.strip():
+                summary.blank_lines += 1
+                continue
+            record, why = _parse(raw, first_line + index == 1)
+            if record is None:
+                unreadable[index] = why
+            else:
+                good.append((index, record))
+        decided = dict(zip((i for i, _ in good), self.gate.decide_records([r for _, r in good]), strict=True))
+        for index, raw in enumerate(lines):  # in line order, so each sink keeps the input's order
+            number = first_line + index
+            if index in unreadable:
+                why = unreadable[index]
+                self.held.lines([_unreadable_line(raw, why, summary.path, number)])
+                summary.unreadable += 1
+                summary.reasons[f"unreadable: {why.split(':')[0]}"] += 1
+            elif index in decided:
+                decision = decided[index]
+                if decision.action != QUARANTINE:
+                    self.passed.lines([raw])
+                    summary.passed += 1
+                    summary.read += 1
+                    continue
+                self.held.lines([_held_line(raw, decision, summary.path, number)])
+                summary.reasons[decision.rule or "quarantine"] += 1
+            else:
+                continue
+            summary.read += 1
+            summary.quarantined += 1
+
+    # --- Parquet ---------------------------------------------------------------------------------------
+
+    def parquet(self, path: Path) -> None:
+        summary = self._summary(path)
+        source = pq.ParquetFile(path)
+        self.passed.empty_schema(source.schema_arrow)
+        offset = 0
+        for batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            table = pa.Table.from_batches([batch])
+            annotated = self.gate.annotate(table)
+            mask = pc.equal(annotated[f"{PREFIX}action"], QUARANTINE)
+            passed, held = table.filter(pc.invert(mask)), annotated.filter(mask)
+            self.passed.table(passed)
+            if held.num_rows:
+                rows = pc.add(pc.indices_nonzero(mask).cast(pa.int64()), offset)
+                held = held.append_column(f"{PREFIX}source", pa.repeat(summary.path, held.num_rows).cast(pa.string()))
+                held = held.append_column(f"{PREFIX}record", rows)
+                self.held.table(held)
+                for rule, count in Counter(held[f"{PREFIX}rule"].to_pylist()).items():
+                    summary.reasons[rule or "quarantine"] += count
+            summary.read += batch.num_rows
+            summary.passed += passed.num_rows
+            summary.quarantined += held.num_rows
+            offset += batch.num_rows
+        if self.held.format == "parquet":
+            decided = self.gate.annotate(source.schema_arrow.empty_table())
+            extra = [pa.field(f"{PREFIX}source", pa.string()), pa.field(f"{PREFIX}record", pa.int64())]
+            self.held.empty_schema(pa.schema([*decided.schema, *extra]))
+
+    def _summary(self, path: Path) -> FileSummary:
+        summary = FileSummary(str(path))
+        self.summaries.append(summary)
+        return summary
+
+
+def _read_lines(chunk: bytes) -> pa.Table | None:
+    try:
+        return pa_json.read_json(io.BytesIO(chunk), read_options=pa_json.ReadOptions(block_size=ARROW_BLOCK))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+
+
+def _parse(raw: bytes, first: bool) -> tuple[dict[str, Any] | None, str]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8: byte {exc.start + 1} of the line"
+    if first:
+        text = text.removeprefix("\ufeff")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return (
+            None,
+            f"invalid JSON: {exc.msg} (column {exc.colno}){'; truncated?' if exc.pos >= len(text.rstrip()) else ''}",
+        )
+    except RecursionError:
+        return None, "invalid JSON: nested too deeply"
+    if not isinstance(value, dict):
+        return None, f"not a record: a JSON {type(value).__name__}, not an object"
+    return value, ""
+
+
+def _decision_fields(decision: Decision, source: str, line: int) -> dict[str, Any]:
+    out = {k: v for k, v in vars(decision).items() if v is not None}
+    return {**out, "source": source, "line": line}
+
+
+def _held_line(raw: bytes, decision: Decision, source: str, line: int) -> bytes:
+    record = json.loads(raw.decode("utf-8").removeprefix("\ufeff"))
+    record[RECORD_KEY] = _decision_fields(decision, source, line)
+    return json.dumps(record, ensure_ascii=False).encode()
+
+
+def _unreadable_line(raw: bytes, why: str, source: str, line: int) -> bytes:
+    """The line as it was, in a record of its own: as text where it is UTF-8, else base64 of its bytes."""
+    info = {"action": QUARANTINE, "reason": f"unreadable line: {why}", "source": source, "line": line}
+    try:
+        kept: dict[str, Any] = {"raw": raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        kept = {"raw_base64": base64.b64encode(raw).decode("ascii")}
+    return json.dumps({RECORD_KEY: {**info, **kept}}, ensure_ascii=False).encode()
+
+
+def check_paths(inputs: list[Path], pass_path: Path, quarantine_path: Path) -> list[Problem]:
+    """Before anything is read: formats known, sinks apart from each other and from every input."""
+    problems = []
+    for path in [*inputs, pass_path, quarantine_path]:
+        if file_format(path) is None:
+            problems.append(
+                Problem(str(path), None, "unknown format: name it .jsonl, .ndjson (optionally .gz or .zst) or .parquet")
+            )
+    if problems:
+        return problems
+    for path in inputs:
+        if not path.is_file():
+            problems.append(Problem(str(path), None, "no such file" if not path.exists() else "not a file"))
+    resolved_inputs = {p.resolve() for p in inputs if p.exists()}
+    for sink in (pass_path, quarantine_path):
+        if sink.resolve() in resolved_inputs:
+            problems.append(Problem(str(sink), None, "is an input: the gate never writes into the data it reads"))
+        if not sink.parent.is_dir():
+            problems.append(Problem(str(sink), None, f"its folder {str(sink.parent)!r} does not exist"))
+    if pass_path.resolve() == quarantine_path.resolve():
+        problems.append(Problem(str(pass_path), None, "the pass and quarantine sinks must be different files"))
+    kinds = {path: file_format(path) for path in [*inputs, pass_path, quarantine_path]}
+    jsonl_in = any(kinds[p] is not None and kinds[p][0] == "jsonl" for p in inputs)  # type: ignore[index]
+    parquet_out = any(kinds[s] is not None and kinds[s][0] == "parquet" for s in (pass_path, quarantine_path))  # type: ignore[index]
+    if jsonl_in and parquet_out:
+        problems.append(
+            Problem(
+                str(pass_path),
+                None,
+                "JSONL input needs JSONL sinks (lines are copied as they were); Parquet sinks take Parquet input",
+            )
+        )
+    return problems
+
+
+def run(gate: Gate, inputs: list[Path], pass_path: Path, quarantine_path: Path) -> list[FileSummary]:
+    """Raises InputError (nothing committed) when an input cannot be read through; KeyboardInterrupt and
+    any other failure also leave nothing under the final names."""
+    problems = check_paths(inputs, pass_path, quarantine_path)
+    if problems:
+        raise InputError(problems)
+    passed, held = _Sink(pass_path, False), _Sink(quarantine_path, True)
+    job = GateRun(gate, passed, held)
+    try:
+        for path in inputs:
+            kind, compression = file_format(path)  # type: ignore[misc]
+            try:
+                if kind == "jsonl":
+                    job.jsonl(path, compression)
+                else:
+                    job.parquet(path)
+            except (OSError, pa.ArrowException) as exc:
+                raise InputError(
+                    [Problem(str(path), None, f"cannot be read through: {exc}; nothing was written")]
+                ) from None
+        passed.finish()
+        held.finish()
+        commit(passed.tmp, passed.path)
+        commit(held.tmp, held.path)
+    except BaseException:
+        passed.abort()
+        held.abort()
+        raise
+    return job.summaries
