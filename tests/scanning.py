@@ -30,9 +30,14 @@ PUBLIC_CHAT: dict[str, Any] = {
 
 
 def scan_builtin(
-    *paths: Path, use: dict[str, Any] | None = None, as_of: dt.date = AS_OF, progress: Progress | None = None
+    *paths: Path,
+    use: dict[str, Any] | None = None,
+    as_of: dt.date = AS_OF,
+    progress: Progress | None = None,
+    min_confidence: float = 0.0,
 ) -> Report:
     policies, problems = load_policies(policy_dirs())
     assert problems == []
     declared = UseSource(use=DeclaredUse.model_validate(use or {}), path=None, assumed=use is None)
-    return scan(list(paths), declared, policies, Resolver.builtin(), ScanOptions(as_of=as_of, progress=progress))
+    options = ScanOptions(as_of=as_of, progress=progress, min_confidence=min_confidence)
+    return scan(list(paths), declared, policies, Resolver.builtin(), options)

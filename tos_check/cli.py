@@ -436,8 +436,6 @@ def gate(
         as_of=_today(as_of),
         fingerprints=not no_fingerprints,
     )
-    if gate_.fingerprints is None and not no_fingerprints:
-        click.echo("tos-check: warning: content fingerprints are not available here; model fields only", err=True)
     summaries = run(gate_, list(inputs), pass_path, quarantine_path)
     if not quiet:
         for s in summaries:

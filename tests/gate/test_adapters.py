@@ -37,19 +37,6 @@ USE: dict[str, Any] = {
 }
 
 
-def _fingerprints_ready() -> bool:
-    """Content fingerprints join in once tos_check.fingerprints exists (it is being written alongside)."""
-    try:
-        from tos_check.fingerprints.engine import FingerprintSet
-
-        FingerprintSet.builtin()
-    except Exception:
-        return False
-    return True
-
-
-FINGERPRINTS = _fingerprints_ready()
-
 RECORDS: list[dict[str, Any]] = [
     {"id": 1, "model": "gpt-4-0613", "prompt": "Name a prime.", "response": "7"},
     {"id": 2, "model": "meta-llama/Llama-3.1-8B-Instruct", "prompt": "Name a colour.", "response": "Teal."},
@@ -69,10 +56,9 @@ RECORDS: list[dict[str, Any]] = [
     {"id": 9, "model": "meta-llama/Llama-3.1-8B-Instruct", "prompt": "Again.", "response": "Again."},
     {"id": 10, "prompt": "Still no model.", "response": "Plain text."},
 ]
-HELD = {1, 4, 6, 7}
-"""Held back whatever the fingerprints say: OpenAI, Anthropic and Google forbid training competing models."""
-MAYBE_HELD = {8}
-"""A self-identification in a human record: held only by a content fingerprint."""
+HELD = {1, 4, 6, 7, 8}
+"""OpenAI, Anthropic and Google forbid training competing models; record 8 names no model but says "I'm
+Claude, an AI assistant made by Anthropic": held by a content fingerprint."""
 
 Decisions = dict[int, dict[str, Any]]
 
@@ -82,7 +68,7 @@ def settings(tmp: Path) -> dict[str, Any]:
     config = tmp / "tos-check.yaml"
     if not config.exists():
         config.write_text("fail_on: error\n", encoding="utf-8")
-    return {"use": USE, "config": config, "as_of": AS_OF, "fingerprints": FINGERPRINTS}
+    return {"use": USE, "config": config, "as_of": AS_OF}
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +100,9 @@ def held(decisions: Decisions) -> set[int]:
 
 def test_the_reference_decisions(expected: Decisions) -> None:
     assert set(expected) == {r["id"] for r in RECORDS}
-    assert HELD <= held(expected) <= HELD | MAYBE_HELD
+    assert held(expected) == HELD
+    assert expected[8][f"{PREFIX}fingerprint"] == "anthropic/self-id-claude"
+    assert "weak evidence" in expected[8][f"{PREFIX}reason"]
     assert expected[4][f"{PREFIX}model"] == "claude-3-5-sonnet-20240620"  # completions[].model
     assert expected[6][f"{PREFIX}rule"].startswith("google-")  # messages[].metadata.model
     assert expected[2][f"{PREFIX}effect"] == "obligation"  # Llama: passes, with the obligation as its reason
@@ -131,7 +119,6 @@ def test_the_cli_gives_the_same_decisions(data: Path, config: dict[str, Any], ex
     args = ["gate", str(data), "--pass", str(out / "pass.jsonl"), "--quarantine", str(out / "held.jsonl")]
     args += ["--use", str(out / "use.yaml"), "--config", str(config["config"]), "--as-of", AS_OF.isoformat()]
     args += ["--summary-json", str(out / "summary.json"), "--quiet"]
-    args += [] if FINGERPRINTS else ["--no-fingerprints"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     passed = [json.loads(line) for line in (out / "pass.jsonl").read_text().splitlines()]

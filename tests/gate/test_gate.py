@@ -97,3 +97,33 @@ def test_split_and_annotate_keep_every_record() -> None:
     assert set(held["_tos_check_action"].to_pylist()) == {"quarantine"}
     empty = gate().decide(table.slice(0, 0))
     assert empty.num_rows == 0 and empty.schema == DECISION_SCHEMA
+
+
+def test_fingerprints_hold_back_records_that_name_no_model() -> None:
+    """A record naming no model is held by a phrase in its text; the reason says it is weak evidence; the
+    Arrow path and the record-by-record path (records of mixed shapes) decide the same."""
+    g = Gate.from_config(PUBLIC_CHAT, as_of=AS_OF)
+    records: list[dict[str, Any]] = [
+        {"response": "I'm Claude, an AI assistant made by Anthropic."},
+        {"response": "Paris is the capital of France."},
+        {"messages": [{"role": "assistant", "content": "As an AI language model, I cannot."}]},
+        {"model": "deepseek-v3", "response": "I'm ChatGPT, hi."},
+    ]
+    decided = g.decide_records(records)
+    assert [d.action for d in decided] == ["quarantine", "pass", "quarantine", "quarantine"]
+    assert decided[0].fingerprint == "anthropic/self-id-claude" and decided[0].model == "claude"
+    assert decided[0].reason is not None and "weak evidence" in decided[0].reason
+    assert decided[2].fingerprint == "openai/as-an-ai-language-model"
+    # The DeepSeek field alone passes (MIT); the ChatGPT phrase in its text is the stronger verdict.
+    assert decided[3].fingerprint == "openai/self-id-chatgpt" and decided[3].effect == "prohibited"
+    assert [g.decide_record(r) for r in records] == decided
+    mixed = [*records, {"response": 42}]  # a number where others have text: Arrow cannot hold them together
+    assert g.decide_records(mixed)[: len(records)] == decided
+    assert [
+        d.action for d in Gate.from_config(PUBLIC_CHAT, as_of=AS_OF, fingerprints=False).decide_records(records)
+    ] == [
+        "pass",
+        "pass",
+        "pass",
+        "pass",
+    ]

@@ -381,8 +381,13 @@ def _strength(trace: Trace) -> tuple[int, float, bool, str]:
 
 def provenance_known(subject: Artifact, traces: list[Trace]) -> bool:
     """Known when scanned metadata describes the dataset, the catalog knows it, or some model is traced to it.
-    Records alone say nothing of their origin when no field names a model: a ShareGPT file is not clear."""
-    return (not subject.external and subject.described) or subject.catalogued or bool(traces)
+    Records alone say nothing of their origin when no field names a model: a ShareGPT file is not clear, and
+    a phrase in its text (a content fingerprint) does not make it so."""
+    return (
+        (not subject.external and subject.described)
+        or subject.catalogued
+        or any(t.generation.evidence.kind != "fingerprint" for t in traces)
+    )
 
 
 def _within_reach(clause: Clause, depth: int) -> bool:

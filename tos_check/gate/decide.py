@@ -9,37 +9,20 @@ quarantine when one holds it back (a finding at or above `quarantine_on`), with 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+from tos_check.fingerprints import FingerprintSet
 from tos_check.gate.verdicts import Judge, Verdict
 from tos_check.policy.model import Role
 from tos_check.sources.records.columns import Leaf, leaf_values, model_leaves, row_numbers, string_leaves
-from tos_check.sources.records.fields import model_name
+from tos_check.sources.records.fields import model_name, text_role, texts_in
 from tos_check.use import DeclaredUse
-
-
-class Fingerprint(Protocol):
-    id: str
-    model: str
-    confidence: float
-
-
-class FingerprintSet(Protocol):
-    """What the gate needs of a content-fingerprint matcher (tos_check.fingerprints): one multi-pattern
-    pass over a text column, and a match for one text."""
-
-    fingerprints: Mapping[str, Fingerprint]
-
-    def first_match(self, texts: pa.Array) -> pa.Array: ...
-
-    def match(self, text: str) -> Fingerprint | None: ...
-
 
 PASS, QUARANTINE = "pass", "quarantine"
 PREFIX = "_tos_check_"
@@ -56,31 +39,8 @@ DECISION_SCHEMA = pa.schema(
 )
 """The columns a decision adds: `action` is pass or quarantine; the rest say why (null when nothing applies)."""
 
-TEXT_FIELDS = frozenset(
-    {
-        "output",
-        "outputs",
-        "response",
-        "responses",
-        "completion",
-        "answer",
-        "chosen",
-        "rejected",
-        "content",
-        "value",
-        "text",
-        "generation",
-        "assistant",
-    }
-)
-"""Fields whose text is searched for content fingerprints: what a model wrote, or a turn of a chat."""
-
 _VID_BITS = 24
 _VID_MASK = (1 << _VID_BITS) - 1
-
-
-def _text_role(name: str) -> Role | None:
-    return "responses" if name.strip().lower() in TEXT_FIELDS else None
 
 
 @dataclass(frozen=True)
@@ -161,15 +121,7 @@ class Gate:
             quarantine_on=threshold,
             quarantine_undecided=quarantine_undecided,
         )
-        matcher: FingerprintSet | None = None
-        if fingerprints:
-            from importlib import import_module
-
-            try:  # the fingerprint library ships separately from the gate's first release
-                matcher = import_module("tos_check.fingerprints.engine").FingerprintSet.builtin()
-            except ModuleNotFoundError:
-                matcher = None
-        return cls(judge, matcher)
+        return cls(judge, FingerprintSet.builtin() if fingerprints else None)
 
     # --- Arrow -----------------------------------------------------------------------------------------
 
@@ -231,7 +183,7 @@ class Gate:
             if score is not None and (best is None or score < best[0]):
                 best = (score, score & _VID_MASK)
         if self.fingerprints is not None:
-            for text in _texts(record):
+            for text in texts_in(record):
                 found = self.fingerprints.match(text)
                 score = self._fingerprint_score(found.id if found else None)
                 if score is not None and (best is None or score < best[0]):
@@ -305,7 +257,7 @@ class Gate:
     def _leaves_of(self, schema: pa.Schema) -> tuple[list[Leaf], list[Leaf]]:
         found = self._leaves.get(schema)
         if found is None:
-            found = self._leaves[schema] = (model_leaves(schema)[0], string_leaves(schema, _text_role)[0])
+            found = self._leaves[schema] = (model_leaves(schema)[0], string_leaves(schema, text_role)[0])
         return found
 
 
@@ -325,18 +277,3 @@ def _per_record(owners: pa.Array, scores: pa.Array, rows: int) -> pa.Array:
 
 def _stronger(a: pa.Array | None, b: pa.Array) -> pa.Array:
     return b if a is None else pc.min_element_wise(a, b, skip_nulls=True)
-
-
-def _texts(record: dict[str, Any], depth: int = 0) -> Iterable[str]:
-    for key, value in record.items():
-        if isinstance(value, str):
-            if isinstance(key, str) and _text_role(key):
-                yield value
-        elif isinstance(value, dict) and depth < 6:
-            yield from _texts(value, depth + 1)
-        elif isinstance(value, list) and depth < 6:
-            for item in value:
-                if isinstance(item, dict):
-                    yield from _texts(item, depth + 1)
-                elif isinstance(item, str) and isinstance(key, str) and _text_role(key):
-                    yield item

@@ -10,6 +10,7 @@ never read as one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from tos_check.policy.model import Role
@@ -164,3 +165,46 @@ def models_in(record: dict[str, Any]) -> list[tuple[str, Role, str, str]]:
                 inner = f"{prefix}{key}[]."
                 queue.extend((item, inner, depth + 1) for item in value if type(item) is dict)
     return found
+
+
+TEXT_FIELDS = frozenset(
+    {
+        "output",
+        "outputs",
+        "response",
+        "responses",
+        "completion",
+        "answer",
+        "chosen",
+        "rejected",
+        "content",
+        "value",
+        "text",
+        "generation",
+        "assistant",
+    }
+)
+"""Fields whose text is searched for content fingerprints: what a model wrote, or a turn of a chat. A chat's
+turns are all searched, the user's too: a person rarely writes "I'm ChatGPT", and telling the turns apart
+would need every format's speaker field."""
+
+
+def text_role(key: str) -> Role | None:
+    """`responses` for a field whose text may be a model's words (TEXT_FIELDS), else None."""
+    return "responses" if key.strip().lower() in TEXT_FIELDS else None
+
+
+def texts_in(record: dict[str, Any], depth: int = 0) -> Iterator[str]:
+    """The strings of a record's text fields (TEXT_FIELDS), nested ones included, in record order."""
+    for key, value in record.items():
+        if isinstance(value, str):
+            if isinstance(key, str) and text_role(key):
+                yield value
+        elif isinstance(value, dict) and depth < MAX_DEPTH:
+            yield from texts_in(value, depth + 1)
+        elif isinstance(value, list) and depth < MAX_DEPTH:
+            for item in value:
+                if isinstance(item, dict):
+                    yield from texts_in(item, depth + 1)
+                elif isinstance(item, str) and isinstance(key, str) and text_role(key):
+                    yield item

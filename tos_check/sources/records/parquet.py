@@ -1,50 +1,105 @@
-"""Records in Parquet files, read column-wise: only the model fields' leaf columns, batch by batch.
+"""Records in Parquet files, read column-wise: only the model fields' and text fields' leaf columns, batch
+by batch.
 
-The schema says which (possibly nested) fields name a model; only those leaf columns are read (a
-`completions[].model` column without the completions' text), in record batches, and the models are counted
-with Arrow compute (group by value: distinct records and first record), so no record becomes a Python object.
+The schema says which (possibly nested) fields name a model; those leaf columns are read in record batches,
+and the models are counted with Arrow compute (group by value: distinct records and first record), so no
+record becomes a Python object. The text fields (fields.TEXT_FIELDS) of records that name no model go through
+the content-fingerprint engine a column at a time, as in the record gate.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
+from tos_check.fingerprints import FingerprintSet
 from tos_check.lineage.model import Location
 from tos_check.policy.model import Role
-from tos_check.sources.records.columns import Leaf, leaf_values, model_leaves
-from tos_check.sources.records.fields import model_name
+from tos_check.sources.records.columns import Leaf, leaf_values, model_leaves, string_leaves
+from tos_check.sources.records.fields import model_name, text_role
 from tos_check.sources.records.tally import Tally
 
 BATCH_ROWS = 65_536
 
 
 def read_parquet(parquet: pq.ParquetFile, tally: Tally) -> None:
-    leaves = _model_leaves(parquet)
+    leaves = _leaves(parquet, model_leaves(parquet.schema_arrow))
+    texts = _leaves(parquet, string_leaves(parquet.schema_arrow, text_role))
     rows = parquet.metadata.num_rows
-    if not leaves:
+    if not leaves and not texts:
         tally.records = rows
         return
+    columns = list(dict.fromkeys(column for column, _ in [*leaves, *texts]))
     offset = 0
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[column for column, _ in leaves]):
-        _count(batch, [leaf for _, leaf in leaves], offset, tally)
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+        named = _count(batch, [leaf for _, leaf in leaves], offset, tally)
+        _fingerprint(batch, [leaf for _, leaf in texts], named, offset, tally)
         offset += batch.num_rows
     tally.records = offset
 
 
-def _model_leaves(parquet: pq.ParquetFile) -> list[tuple[str, Leaf]]:
-    """(Parquet column path, leaf) of each model field. Arrow leaves come in Parquet's depth-first order."""
-    leaves, count = model_leaves(parquet.schema_arrow)
+def _leaves(parquet: pq.ParquetFile, found: tuple[list[Leaf], int]) -> list[tuple[str, Leaf]]:
+    """(Parquet column path, leaf) of each leaf found. Arrow leaves come in Parquet's depth-first order."""
+    leaves, count = found
     if count != len(parquet.schema):
         return []  # an unexpected layout: better no column than the wrong one
     return [(parquet.schema.column(leaf.index).path, leaf) for leaf in leaves]
 
 
-def _count(batch: pa.RecordBatch, leaves: list[Leaf], offset: int, tally: Tally) -> None:
+def _fingerprint(batch: pa.RecordBatch, leaves: list[Leaf], named: pa.Array, offset: int, tally: Tally) -> None:
+    """Fingerprints in the text of the batch's records that name no model (`named` holds the others)."""
+    if not leaves:
+        return
+    matcher = FingerprintSet.builtin()
+    parts: list[tuple[pa.Array, pa.Array]] = []
+    for leaf in leaves:
+        values, rows = leaf_values(batch, leaf, offset)
+        unnamed = pc.invert(pc.is_in(rows, value_set=named))
+        values, rows = values.filter(unnamed), rows.filter(unnamed)
+        if len(values):
+            ids = matcher.first_match(values)
+            found = pc.is_valid(ids)
+            parts.append((ids.filter(found), rows.filter(found)))
+    if not parts:
+        return
+    ids = pa.chunked_array([p[0] for p in parts], pa.string()).combine_chunks()
+    if len(ids) == 0:
+        return
+    encoded = pc.dictionary_encode(ids)
+    models = pa.array([matcher.fingerprints[i].model for i in encoded.dictionary.to_pylist()], pa.string())
+    table = pa.table(
+        {
+            "model": models.take(encoded.indices),
+            "id": ids,
+            "row": pa.chunked_array([p[1] for p in parts], pa.int64()).combine_chunks(),
+        }
+    )
+    ids_of: dict[str, set[str]] = {}
+    pairs = table.group_by(["model", "id"]).aggregate([])
+    for model, fingerprint_id in zip(pairs["model"].to_pylist(), pairs["id"].to_pylist(), strict=True):
+        ids_of.setdefault(model, set()).add(fingerprint_id)
+    counts = table.group_by("model").aggregate([("row", "count_distinct"), ("row", "min")])
+    for model, records, first in zip(
+        counts["model"].to_pylist(),
+        counts["row_count_distinct"].to_pylist(),
+        counts["row_min"].to_pylist(),
+        strict=True,
+    ):
+        tally.add_fingerprints(model, ids_of[model], first, Location(path=tally.path, record=first), records)
+
+
+def _count(batch: pa.RecordBatch, leaves: list[Leaf], offset: int, tally: Tally) -> pa.Array:
+    """Count the models the batch's records name; returns the rows that name one (a value that is a name)."""
     by_role: dict[Role, list[tuple[pa.Array, pa.Array, int]]] = {}
+    named: list[pa.Array] = []
     for index, leaf in enumerate(leaves):
         values, rows = leaf_values(batch, leaf, offset)
         by_role.setdefault(leaf.role, []).append((values, rows, index))
+        if len(values):
+            encoded = pc.dictionary_encode(values)
+            is_name = pa.array([model_name(v) is not None for v in encoded.dictionary.to_pylist()], pa.bool_())
+            named.append(rows.filter(is_name.take(encoded.indices)))
     for role, parts in by_role.items():
         table = pa.table(
             {
@@ -77,3 +132,4 @@ def _count(batch: pa.RecordBatch, leaves: list[Leaf], offset: int, tally: Tally)
                 continue
             leaf = leaves[first_leaf[raw][1]]
             tally.add_first(name, role, leaf.field, Location(path=tally.path, record=first), records)
+    return pa.concat_arrays(named) if named else pa.array([], pa.int64())

@@ -1,15 +1,21 @@
-"""Counting, per records file, which models wrote how many records, and where each was first named."""
+"""Counting, per records file, which models wrote how many records, and where each was first named.
+
+Records whose fields name no model have their text searched for content fingerprints (tos_check.fingerprints),
+in batches through the one multi-pattern engine: a record that names its model is explained by that field,
+and a phrase would only repeat it more weakly.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tos_check.fingerprints import FingerprintSet
 from tos_check.lineage.model import Artifact, Evidence, GeneratedBy, Location, SourceResult
 from tos_check.policy.model import Role
 from tos_check.problems import Problem
-from tos_check.sources.records.fields import models_in
+from tos_check.sources.records.fields import models_in, texts_in
 from tos_check.walk import ScanFile
 
 RECORD_CONFIDENCE = 0.95
@@ -20,6 +26,9 @@ MAX_MODELS = 1000
 
 MAX_BAD_RECORDS = 20
 """Bad lines reported one by one before reading stops with a summary: binary junk is one problem, not 10,000."""
+
+FINGERPRINT_BATCH = 4096
+"""Texts handed to the fingerprint engine at once: one columnar pass per batch, never one call per record."""
 
 LineOf = Callable[[str], int | None]
 """The line of a field (by name) in the record being read, when the format has lines."""
@@ -33,6 +42,17 @@ class _Seen:
 
 
 @dataclass
+class _Printed:
+    """Records of one file whose text matched fingerprints of one model."""
+
+    records: int
+    location: Location
+    ids: set[str]
+    last: int
+    """The last record counted, so that a record with several matching texts counts once."""
+
+
+@dataclass
 class Tally:
     file: ScanFile
     records: int = 0
@@ -42,6 +62,9 @@ class Tally:
     stopped: bool = False
     not_records: bool = False
     """The file turned out not to hold records (a JSON array of names): it yields nothing."""
+    printed: dict[str, _Printed] = field(default_factory=dict)
+    """By the fingerprint's model string."""
+    _pending: list[tuple[str, int, int | None]] = field(default_factory=list)
     _overflow: bool = False
 
     @property
@@ -54,6 +77,10 @@ class Tally:
         self.records += 1
         found = models_in(record)
         if not found:
+            pending = self._pending
+            pending.extend((text, index, line) for text in texts_in(record) if text)
+            if len(pending) >= FINGERPRINT_BATCH:
+                self._match_pending()
             return
         named: set[tuple[str, Role]] = set()
         for model, role, path, key in found:
@@ -86,6 +113,34 @@ class Tally:
         self.seen[(model, role)] = seen
         return seen
 
+    def add_fingerprints(
+        self, model: str, ids: Iterable[str], first: int, location: Location, records: int = 1
+    ) -> None:
+        """`records` records, the first of them number `first` (at `location`), whose text matched fingerprints
+        `ids` of `model`. Called in record order; a record counted already (several texts) is not again."""
+        printed = self.printed.get(model)
+        if printed is None:
+            self.printed[model] = _Printed(records, location, set(ids), first)
+            return
+        printed.ids.update(ids)
+        if first != printed.last:
+            printed.records += records
+            printed.last = first
+
+    def _match_pending(self) -> None:
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        found = FingerprintSet.builtin().first_match(pa.array([text for text, _, _ in pending], pa.large_string()))
+        for (_, record, line), fingerprint_id in zip(pending, found.to_pylist(), strict=True):
+            if fingerprint_id is not None:
+                model = FingerprintSet.builtin().fingerprints[fingerprint_id].model
+                self.add_fingerprints(
+                    model, (fingerprint_id,), record, Location(path=self.path, line=line, record=record)
+                )
+
     def bad_record(self, line: int | None, message: str) -> None:
         """A record that cannot be read: reported with its line, until there are too many to be worth listing."""
         self.bad += 1
@@ -103,6 +158,7 @@ class Tally:
         )
 
     def result(self) -> SourceResult:
+        self._match_pending()
         result = SourceResult(problems=list(self.problems), records_scanned=self.records)
         if (self.records == 0 and self.problems) or self.not_records:
             return result
@@ -118,6 +174,7 @@ class Tally:
                 confidence=RECORD_CONFIDENCE,
             )
             generations.append(GeneratedBy(model=model, role=role, records=seen.records, evidence=evidence))
+        generations.extend(self._fingerprinted())
         result.artifacts.append(
             Artifact(
                 id=self.file.relative or self.file.display,
@@ -129,3 +186,23 @@ class Tally:
             )
         )
         return result
+
+    def _fingerprinted(self) -> list[GeneratedBy]:
+        """One generation per model that fingerprints point at, unless a record field already names it."""
+        catalog = FingerprintSet.builtin().fingerprints
+        out = []
+        for model, printed in sorted(self.printed.items(), key=lambda kv: (kv[1].location.record or 0, kv[0])):
+            if (model, "responses") in self.seen:
+                continue
+            ids = sorted(printed.ids)
+            evidence = Evidence(
+                kind="fingerprint",
+                detail=(
+                    f"content fingerprint {', '.join(ids)} in {printed.records} of {self.records} records "
+                    "(a phrase in the text, weak evidence: models trained on this model's outputs say it too)"
+                ),
+                location=printed.location,
+                confidence=max(catalog[i].confidence for i in ids),
+            )
+            out.append(GeneratedBy(model=model, role="responses", records=printed.records, evidence=evidence))
+        return out

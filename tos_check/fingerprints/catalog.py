@@ -1,0 +1,49 @@
+"""Load the fingerprint catalog: YAML files read with the project's loader, validated, ids checked unique.
+
+Every problem in every file is reported at once, as `path:line: message`, like the identity catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from tos_check.fingerprints.model import CatalogFile, Fingerprint
+from tos_check.loader import load_document
+from tos_check.problems import InputError, Problem
+from tos_check.validation import validate_model
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "catalog"
+
+
+def builtin_paths() -> list[Path]:
+    """The packaged catalog files in a stable order: library order (which match wins a tie) follows it."""
+    return sorted(BUILTIN_DIR.glob("*.yaml"))
+
+
+def load_fingerprints(paths: Iterable[Path]) -> list[Fingerprint]:
+    """Every fingerprint of the files, in file order then entry order; raises InputError with all problems."""
+    problems: list[Problem] = []
+    found: list[Fingerprint] = []
+    first: dict[str, str] = {}
+    for path in paths:
+        try:
+            doc = load_document(path)
+            data = validate_model(CatalogFile, doc)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        for i, fingerprint in enumerate(data.fingerprints):
+            line = doc.line_of(("fingerprints", i, "id"))
+            where = f"{doc.path}:{line}" if line is not None else doc.path
+            if fingerprint.id in first:
+                message = (
+                    f"fingerprint id {fingerprint.id!r} is defined twice (first at {first[fingerprint.id]}); rename one"
+                )
+                problems.append(Problem(doc.path, line, message))
+                continue
+            first[fingerprint.id] = where
+            found.append(fingerprint)
+    if problems:
+        raise InputError(problems)
+    return found
