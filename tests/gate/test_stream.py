@@ -223,3 +223,35 @@ def test_a_corrupt_compressed_input_fails_and_writes_nothing(tmp_path: Path, use
     )
     assert code == 2 and f"{source}: cannot be read through" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl.gz", "use.yaml"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1}',
+        b"{}",
+        b"{ }",
+        b'{"a": {"b": {}}}  \r',
+        b'\xef\xbb\xbf{"text": "caf\xc3\xa9 }"}',
+        b'{"_tos_check": {"action": "old"}, "a": [1, 2]}',
+        b'{"note": "a value that says _tos_check"}',
+    ],
+)
+def test_a_held_line_is_the_record_with_its_decision_added(raw: bytes) -> None:
+    """The decision is spliced into the record's own bytes; what a JSON reader reads back is the record with
+    one more key (a stale decision replaced), whatever the record's spacing, emptiness or byte-order mark."""
+    from tos_check.gate.decide import Decision
+    from tos_check.gate.stream import RECORD_KEY, _decision_prefix, _held_line
+
+    decision = Decision("quarantine", reason='error x/y [prohibited]: "quoted" é', rule="x/y")
+    line = _held_line(raw, _decision_prefix(decision, "in.jsonl"), 42)
+    assert b"\n" not in line
+    record = json.loads(raw.decode("utf-8-sig"))
+    record[RECORD_KEY] = {
+        "action": "quarantine",
+        "reason": decision.reason,
+        "rule": "x/y",
+        "source": "in.jsonl",
+        "line": 42,
+    }
+    assert json.loads(line) == record

@@ -95,10 +95,12 @@ class _Sink:
         self._schema: pa.Schema | None = None
 
     def lines(self, lines: Iterator[bytes] | list[bytes]) -> None:
+        """Lines without their newline, written in one call: no Python work per line."""
         if self._stream is None:
             self._stream = pa.output_stream(self.tmp, compression=self.compression)
-        for line in lines:
-            self._stream.write(line if line.endswith(b"\n") else line + b"\n")
+        data = b"\n".join(lines)
+        if data:
+            self._stream.write(data + b"\n")
 
     def table(self, table: pa.Table) -> None:
         if self.format == "jsonl":
@@ -168,22 +170,38 @@ class GateRun:
         if table is not None and table.num_rows == len(lines):
             decisions = self.gate.decide(table)
             held = pc.equal(decisions[f"{PREFIX}action"], QUARANTINE)
-            keep = pc.invert(held).to_pylist()
-            self.passed.lines(itertools.compress(lines, keep))
             where = pc.indices_nonzero(held).to_pylist()
-            rows = decisions.filter(held).to_pylist() if where else []
-            held_lines = []
-            for index, row in zip(where, rows, strict=True):
-                decision = Decision(**{k.removeprefix(PREFIX): v for k, v in row.items()})
-                held_lines.append(_held_line(lines[index], decision, summary.path, first_line + index))
-                summary.reasons[decision.rule or "quarantine"] += 1
-            self.held.lines(held_lines)
+            if not where:
+                self.passed.lines(lines)
+            else:
+                self.passed.lines(itertools.compress(lines, pc.invert(held).to_pylist()))
+                self.held.lines(self._held_lines(lines, where, decisions.filter(held), first_line, summary))
             summary.read += len(lines)
             summary.quarantined += len(where)
             summary.passed += len(lines) - len(where)
         else:
             self._jsonl_lines(lines, first_line, summary)
         return first_line + len(lines)
+
+    @staticmethod
+    def _held_lines(
+        lines: list[bytes], where: list[int], decisions: pa.Table, first_line: int, summary: FileSummary
+    ) -> list[bytes]:
+        """The held lines with their decisions: each distinct decision serialised once, and spliced into
+        each line it holds with the line number (a record is not parsed and written again)."""
+        names = [name.removeprefix(PREFIX) for name in decisions.column_names]
+        columns = [column.to_pylist() for column in decisions.columns]
+        rule = names.index("rule")
+        prefixes: dict[tuple[Any, ...], bytes] = {}
+        out = []
+        for index, values in zip(where, zip(*columns, strict=True), strict=True):
+            prefix = prefixes.get(values)
+            if prefix is None:
+                decision = Decision(**dict(zip(names, values, strict=True)))
+                prefix = prefixes[values] = _decision_prefix(decision, summary.path)
+            out.append(_held_line(lines[index], prefix, first_line + index))
+            summary.reasons[values[rule] or "quarantine"] += 1
+        return out
 
     def _jsonl_lines(self, lines: list[bytes], first_line: int, summary: FileSummary) -> None:
         """Line by line, for a chunk Arrow could not read whole: every line is a record, a blank, or a
@@ -214,7 +232,7 @@ class GateRun:
                     summary.passed += 1
                     summary.read += 1
                     continue
-                self.held.lines([_held_line(raw, decision, summary.path, number)])
+                self.held.lines([_held_line(raw, _decision_prefix(decision, summary.path), number)])
                 summary.reasons[decision.rule or "quarantine"] += 1
             else:
                 continue
@@ -284,15 +302,30 @@ def _parse(raw: bytes, first: bool) -> tuple[dict[str, Any] | None, str]:
     return value, ""
 
 
-def _decision_fields(decision: Decision, source: str, line: int) -> dict[str, Any]:
-    out = {k: v for k, v in vars(decision).items() if v is not None}
-    return {**out, "source": source, "line": line}
+_LINE_MARK = 0
+_KEY = json.dumps(RECORD_KEY).encode()
 
 
-def _held_line(raw: bytes, decision: Decision, source: str, line: int) -> bytes:
-    record = json.loads(raw.decode("utf-8").removeprefix("\ufeff"))
-    record[RECORD_KEY] = _decision_fields(decision, source, line)
-    return json.dumps(record, ensure_ascii=False).encode()
+def _decision_prefix(decision: Decision, source: str) -> bytes:
+    """The decision, the input file and `"line": ` as a JSON object left open: each held record adds its line
+    number and the closing brace."""
+    fields = {k: v for k, v in vars(decision).items() if v is not None}
+    text = json.dumps({**fields, "source": source, "line": _LINE_MARK}, ensure_ascii=False)
+    return text.removesuffix(f"{_LINE_MARK}}}").encode()
+
+
+def _held_line(raw: bytes, prefix: bytes, line: int) -> bytes:
+    """The record (a JSON object on one line) with its decision added under RECORD_KEY. Spliced before the
+    closing brace, so the record's own bytes stay as they were; a record that has the key already is parsed
+    and written again, its old value replaced, as a JSON reader would read a repeated key."""
+    decision = prefix + b"%d}" % line
+    record = raw.removeprefix(b"\xef\xbb\xbf").rstrip()
+    if _KEY not in record and record.endswith(b"}"):
+        body = record[:-1].rstrip()
+        return body + (b"" if body.endswith(b"{") else b", ") + _KEY + b": " + decision + b"}"
+    value = json.loads(record.decode("utf-8"))
+    value[RECORD_KEY] = json.loads(decision)
+    return json.dumps(value, ensure_ascii=False).encode()
 
 
 def _unreadable_line(raw: bytes, why: str, source: str, line: int) -> bytes:
