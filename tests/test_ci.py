@@ -290,26 +290,61 @@ def repo(checkout: Path) -> Path:
     return checkout
 
 
-def test_since_reports_only_what_is_new(repo: Path, run_cli: RunCli) -> None:
+def keys(found: list[dict]) -> set[tuple[str, str, str | None]]:  # type: ignore[type-arg]
+    return {(f["rule"], f["artifact"], f["model"]) for f in found}
+
+
+def test_since_marks_what_the_ref_has_as_unchanged(repo: Path, run_cli: RunCli) -> None:
+    at_main = keys(findings(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1]))
     add_dataset(repo)
     before = git(repo, "status", "--porcelain")
     code, out, err = run_cli("scan", ".", "--since", "main", "--format", "json")
     assert code == 1, err
     report = json.loads(out)
-    assert {f["artifact"] for f in report["findings"]} == {"data/more-chats"}
-    assert report["since"]["ref"] == "main" and report["since"]["hidden"] == 4
+    unchanged = [f for f in report["findings"] if f["baseline"] == "unchanged"]
+    new = [f for f in report["findings"] if f["baseline"] == "new"]
+    assert keys(unchanged) == at_main and {f["artifact"] for f in new} == {"data/more-chats"}
+    assert (report["since"]["unchanged"], report["since"]["new"]) == (len(unchanged), len(new))
+    assert report["since"]["ref"] == "main"
     assert report["since"]["commit"] == git(repo, "rev-parse", "HEAD").strip()
     assert git(repo, "status", "--porcelain") == before  # nothing written to the work tree or the index
-    assert run_cli("scan", ".", "--since", "HEAD", "--fail-on", "never")[0] == 0
+
+
+def test_since_counts_agree_with_the_findings_in_every_format(repo: Path, run_cli: RunCli) -> None:
+    add_dataset(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "more")
+    everything = findings(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1])
+    assert any(f["severity"] == "error" for f in everything)
+    code, out, err = run_cli("scan", ".", "--since", "HEAD", "--format", "json")
+    assert code == 0, err  # nothing new: nothing fails
+    report = json.loads(out)
+    severities = [f["severity"] for f in report["findings"]]
+    assert len(severities) == len(everything)
+    assert report["summary"]["findings"] == {name: severities.count(name) for name in ("error", "warning", "note")}
+    text = run_cli("scan", ".", "--since", "HEAD")[1]
+    assert "No findings." not in text and f"{severities.count('error')} error(s)" in text
+    assert text.count("UNCHANGED") == len(severities)
+    assert "nothing fails" in run_cli("scan", ".", "--since", "HEAD", "--format", "markdown")[1]
+    # SARIF keeps every result, so a viewer does not close the older alerts as fixed.
+    results = json.loads(run_cli("scan", ".", "--since", "HEAD", "--format", "sarif")[1])["runs"][0]["results"]
+    assert len(results) == len(everything) and {r["baselineState"] for r in results} == {"unchanged"}
 
 
 def test_since_compares_the_same_paths(repo: Path, run_cli: RunCli) -> None:
+    at_main = keys(findings(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1]))
     add_dataset(repo)
     code, out, _ = run_cli("scan", "data/more-chats", "--since", "main", "--format", "json")
     report = json.loads(out)
-    assert code == 1 and report["findings"] and report["since"]["hidden"] == 0  # not there at main: all new
+    assert code == 1 and report["findings"]
+    assert report["since"] == {  # not there at main: all new
+        "ref": "main",
+        "commit": git(repo, "rev-parse", "HEAD").strip(),
+        "unchanged": 0,
+        "new": len(report["findings"]),
+    }
     code, out, _ = run_cli("scan", ".", "--since", "main", "--format", "json", "--fail-on", "never")
-    assert json.loads(out)["since"]["hidden"] == 4
+    assert json.loads(out)["since"]["unchanged"] == len(at_main)
 
 
 @pytest.mark.parametrize("ref", ["no-such-branch", "--output=x"])

@@ -226,7 +226,7 @@ def scan(
 ) -> None:
     """Scan PATHS (default: .) for training data and check it against the policies."""
     from tos_check.report.outputs import OutputSpecError, parse_outputs, unwritable, write_atomically
-    from tos_check.suppress.baseline import apply_baseline, load_baseline
+    from tos_check.suppress.baseline import apply_baseline, apply_since, load_baseline
     from tos_check.suppress.waivers import apply_waivers, waiver_warnings
 
     available = reporters()
@@ -240,13 +240,12 @@ def scan(
     with _progress_bar(enabled=not quiet) as progress:
         before = _scan_at_ref(since, inputs) if since is not None else None
         report, settings = _run_scan(inputs, progress)
-    # Waivers and the baseline see every finding (a waiver of an older finding is not stale), then
-    # --since leaves out what the ref already had.
     report = apply_waivers(report, settings.waivers, inputs.today, enabled=not no_waivers)
     if baseline is not None and baseline_keys is not None:
         report = apply_baseline(report, baseline_keys, str(baseline))
     if before is not None:
-        report = _only_new(report, *before)
+        report = apply_since(report, *before)
+    report = report.model_copy(update={"fail_on": fail_on or settings.fail_on or "error"})
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     for out in outputs:
         text = available[out.format].render(report, color=color and out.path is None)
@@ -261,7 +260,7 @@ def scan(
             click.echo(f"tos-check: {line}", err=True)
     if report.summary.partial:
         sys.exit(EXIT_INPUT)
-    if report.failing(fail_on or settings.fail_on or "error"):
+    if report.failing():
         sys.exit(EXIT_FINDINGS)
 
 
@@ -288,15 +287,6 @@ def _scan_at_ref(ref: str, inputs: _Inputs) -> tuple[Report, str, str]:
         old_inputs = replace(inputs, targets=mapped)
         report, _ = _run_scan(old_inputs, cwd=moved(tree, Path.cwd(), Path(tmp)))
     return report, tree.ref, tree.commit
-
-
-def _only_new(report: Report, old: Report, ref: str, commit: str) -> Report:
-    from tos_check.report.model import SinceStatus
-
-    before = {f.key() for f in old.findings}
-    kept = [f for f in report.findings if f.key() not in before]
-    since = SinceStatus(ref=ref, commit=commit, hidden=len(report.findings) - len(kept))
-    return report.model_copy(update={"findings": kept, "since": since})
 
 
 @contextmanager
