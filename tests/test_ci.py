@@ -14,6 +14,7 @@ import pytest
 
 from tests.scanning import RunCli, scan_builtin
 from tos_check import cli as cli_module
+from tos_check import git_ref
 from tos_check.cli import cli
 from tos_check.report.outputs import write_atomically
 from tos_check.scan import ScanOptions
@@ -351,6 +352,55 @@ def test_since_compares_the_same_paths(repo: Path, run_cli: RunCli) -> None:
 def test_an_unknown_ref_is_exit_2(repo: Path, run_cli: RunCli, ref: str) -> None:
     code, stdout, err = run_cli("scan", ".", "--since", ref)
     assert code == 2 and stdout == "" and err.startswith("--since: ") and repr(ref) in err
+
+
+def test_since_with_a_path_that_does_not_exist_is_the_walkers_problem(repo: Path, run_cli: RunCli) -> None:
+    code, _, err = run_cli("scan", "no-such-folder/sub", "--since", "HEAD")
+    assert code == 2 and "git is not installed" not in err
+    assert "no-such-folder/sub: no such file or folder" in err
+
+
+def test_since_says_what_git_said(repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    complaint = b"fatal: detected dubious ownership in repository at '/elsewhere'\nTo add an exception: ...\n"
+
+    def refusing(args: list[str], **_: object) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.CompletedProcess(args, 128, b"", complaint)
+
+    monkeypatch.setattr(git_ref.subprocess, "run", refusing)
+    code, _, err = run_cli("scan", ".", "--since", "HEAD")
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "not inside a git repository" in err and "dubious ownership in repository at '/elsewhere'" in err
+
+
+def test_an_invalid_config_at_the_ref_is_named_as_in_the_repository(repo: Path, run_cli: RunCli) -> None:
+    config = repo / "tos-check.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good + "fial_on: error\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "a typo")
+    config.write_text(good, encoding="utf-8")  # the pull request fixes it
+    code, stdout, err = run_cli("scan", ".", "--since", "HEAD")
+    line = len(good.splitlines()) + 1
+    assert (code, stdout) == (2, "") and err.startswith(f"HEAD:tos-check.yaml:{line}: "), err
+    assert "fial_on" in err and "tos-check-since-" not in err
+    # Today's config for both scans: the comparison can be made.
+    assert run_cli("scan", ".", "--since", "HEAD", "--config", "tos-check.yaml")[0] == 0
+
+
+def test_committed_symlinks_are_read_where_they_lead(repo: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        (tmp_path / "outside" / name).mkdir(parents=True)
+        (tmp_path / "outside" / name / "README.md").write_text(NEW_GPT4_CARD, encoding="utf-8")
+    (repo / "data" / "outside-absolute").symlink_to(tmp_path / "outside" / "one")
+    (repo / "data" / "outside-relative").symlink_to(os.path.relpath(tmp_path / "outside" / "two", repo / "data"))
+    (repo / "data" / "alias").symlink_to("support-chats-gpt4")
+    (repo / "data" / "dangling").symlink_to("/no/such/place")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "links")
+    code, out, err = run_cli("scan", "data", "--since", "HEAD", "--format", "json", "--fail-on", "warning")
+    report = json.loads(out)
+    assert {f["artifact"] for f in report["findings"]} >= {"outside-absolute", "outside-relative"}
+    assert report["since"]["new"] == 0 and code == 2  # the dangling link is a problem, in both scans
+    assert "dangling: broken symlink" in err and "internal error" not in err
 
 
 def test_since_outside_a_repository(checkout: Path, run_cli: RunCli) -> None:

@@ -279,13 +279,17 @@ def _scan_at_ref(ref: str, inputs: _Inputs) -> tuple[Report, str, str]:
     unless given on the command line): (report, ref, commit)."""
     import tempfile
 
-    from tos_check.git_ref import export, moved, resolve_ref
+    from tos_check.git_ref import at_ref, export, moved, resolve_ref
 
     tree = resolve_ref(ref, inputs.targets)
     with tempfile.TemporaryDirectory(prefix="tos-check-since-") as tmp:
-        mapped = export(tree, inputs.targets, Path(tmp))
+        into = Path(tmp)
+        mapped = export(tree, inputs.targets, into)
         old_inputs = replace(inputs, targets=mapped)
-        report, _ = _run_scan(old_inputs, cwd=moved(tree, Path.cwd(), Path(tmp)))
+        try:
+            report, _ = _run_scan(old_inputs, cwd=moved(tree, Path.cwd(), into))
+        except InputError as exc:  # e.g. the config as it was: exit 2, named where the user can find it
+            raise InputError(at_ref(tree, into, exc.problems)) from None
     return report, tree.ref, tree.commit
 
 
