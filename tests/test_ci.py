@@ -453,6 +453,23 @@ def test_quiet_prints_nothing_but_keeps_the_exit_code(checkout: Path, run_cli: R
     assert (code, out, err) == (1, "", "")
 
 
+def test_quiet_still_writes_the_report_file(checkout: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    code, out, err = run_cli("scan", ".", "--quiet", "-o", str(target))
+    assert (code, out, err) == (1, "", "")
+    assert target.read_text(encoding="utf-8") == run_cli("scan", ".")[1]
+
+
+@pytest.mark.parametrize(
+    "args", [["-o", "-"], ["--format", "json", "-o", "-"], ["--format", "json=-"], ["--format", "text=-"]]
+)
+def test_a_dash_means_stdout(checkout: Path, run_cli: RunCli, args: list[str], tmp_path: Path) -> None:
+    code, out, err = run_cli("scan", ".", *args, "--fail-on", "never")
+    assert code == 0, err
+    assert out == run_cli("scan", ".", "--format", "json" if "json" in str(args) else "text", "--fail-on", "never")[1]
+    assert not (checkout / "-").exists()
+
+
 def test_progress_reaches_the_last_file(checkout: Path) -> None:
     calls: list[tuple[int, int]] = []
     report = scan_builtin(checkout, progress=lambda done, total: calls.append((done, total)))

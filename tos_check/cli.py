@@ -176,7 +176,8 @@ def _run_scan(inputs: _Inputs, progress: Progress | None = None, cwd: Path = Pat
     env="FORMAT",
     multiple=True,
     metavar="NAME[=PATH]",
-    help="Report format (text, json, sarif, junit, markdown, html, or a plugin's), to stdout or to PATH. "
+    help="Report format (text, json, sarif, junit, markdown, html, or a plugin's), to stdout or to PATH (- for "
+    "stdout). "
     "Repeatable: one scan writes every report. Default: text.",
 )
 @_option(
@@ -184,7 +185,7 @@ def _run_scan(inputs: _Inputs, progress: Progress | None = None, cwd: Path = Pat
     "-o",
     env="OUTPUT",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report of the one --format given without a PATH here.",
+    help="Write the report of the one --format given without a PATH here (- for stdout).",
 )
 @_option(
     "--fail-on",
@@ -211,7 +212,7 @@ def _run_scan(inputs: _Inputs, progress: Progress | None = None, cwd: Path = Pat
     "-q",
     env="QUIET",
     is_flag=True,
-    help="No progress, no text report, no warnings; problems and exit code only.",
+    help="No progress, no text report on the terminal, no warnings; reports asked for are still written.",
 )
 @reports_input_errors
 def scan(
@@ -231,9 +232,11 @@ def scan(
 
     available = reporters()
     try:
-        outputs = [] if quiet and not formats else parse_outputs(formats, output, available)
+        outputs = parse_outputs(formats, output, available)
     except OutputSpecError as exc:
         raise click.BadParameter(str(exc), param_hint="--format/--output") from None
+    if quiet and not formats and output is None:  # --quiet silences the terminal, never a report asked for
+        outputs = []
     if problems := unwritable(outputs):
         raise InputError(problems)
     baseline_keys = load_baseline(baseline) if baseline is not None else None
