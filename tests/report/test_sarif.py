@@ -131,14 +131,43 @@ def test_same_report_same_bytes(checkout: Path, run_cli: RunCli) -> None:
     assert first == second
 
 
-@pytest.mark.parametrize("path", ["/abs/data/card.md", "data/with space#.md"])
-def test_uris_are_encoded(path: str) -> None:
-    from tos_check.report.sarif import _artifact_location
+@pytest.mark.parametrize(
+    ("path", "uri"),
+    [
+        ("/abs/data/card.md", "file:///abs/data/card.md"),
+        ("data/with space#.md", "data/with%20space%23.md"),
+        ("/work/repo/data/card.md", "data/card.md"),
+        ("../other/card.md", "file:///work/other/card.md"),
+        ("data/../../other/card.md", "file:///work/other/card.md"),
+        ("./data/./card.md", "data/card.md"),
+    ],
+)
+def test_uris_are_encoded_and_never_leave_the_root(path: str, uri: str) -> None:
+    from tos_check.report.sarif import SRCROOT, _artifact_location
 
-    location = _artifact_location(path)
-    assert unquote(location["uri"].removeprefix("file://")) == path
-    assert ("uriBaseId" in location) is (not path.startswith("/"))
-    assert " " not in location["uri"] and "#" not in location["uri"]
+    location = _artifact_location(path, "/work/repo")
+    assert location["uri"] == uri
+    assert location.get("uriBaseId") == (None if uri.startswith("file://") else SRCROOT)
+
+
+def test_a_scan_from_a_subfolder_points_outside_with_absolute_uris(
+    checkout: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (checkout / "sub").mkdir()
+    monkeypatch.chdir(checkout / "sub")
+    code, out, err = run_cli("scan", "..", "--format", "sarif", "--fail-on", "never")
+    assert code == 0, err
+    log = json.loads(out)
+    assert schema_errors(log) == []
+    locations = [
+        loc["physicalLocation"]["artifactLocation"]
+        for result in log["runs"][0]["results"]
+        for loc in [*result["locations"], *result.get("relatedLocations", [])]
+    ]
+    assert locations
+    for location in locations:
+        assert "uriBaseId" not in location and location["uri"].startswith("file://"), location
+        assert Path(unquote(location["uri"].removeprefix("file://"))).is_file()
 
 
 def test_a_waiver_renders_from_the_model(checkout: Path) -> None:

@@ -1,7 +1,8 @@
 """Where each report goes. `--format NAME[=PATH]` is repeatable, so one scan writes every report CI needs
 (`--format sarif=tos.sarif --format junit=tos.xml`); a format without a path goes to `--output`, or to
-stdout. `-` as a path is stdout, as for most command-line tools. Files are written whole or not at all: to a temporary file beside the target, then renamed over it,
-so a reader (an upload step, a browser) never sees half a report."""
+stdout; `-` as a path is stdout, as for most command-line tools. Files are written whole or not at all: to
+a temporary file beside the target, then renamed over it, so a reader (an upload step, a browser) never
+sees half a report."""
 
 from __future__ import annotations
 
