@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from tos_check.cli import cli
 from tos_check.plugins import reporters
+from tos_check.report.markdown import MARKER
 from tos_check.report.outputs import parse_outputs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,6 +145,17 @@ def test_the_action_is_composite_and_its_scan_is_valid(monkeypatch: pytest.Monke
     assert len(lines) == 1
     options = accepted(lines[0].replace("$SCAN_PATHS", "."), monkeypatch)
     assert any(f.startswith("sarif=") for f in options["formats"])
+
+
+def test_the_action_edits_its_own_comment_and_always_gives_the_verdict() -> None:
+    steps = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))["runs"]["steps"]
+    scan = next(step for step in steps if step.get("id") == "scan")
+    comment = next(step for step in steps if step.get("name") == "Comment on the pull request")
+    verdict = next(step for step in steps if step.get("name") == "Verdict")
+    assert "markdown=tos-check.md" in scan["run"] and "tos-check.md" in comment["run"]
+    assert MARKER in comment["run"] and "--edit-last" not in comment["run"]
+    # A failing comment (a fork's token cannot comment) neither fails the job nor skips the verdict.
+    assert comment.get("continue-on-error") is True and "always()" in verdict.get("if", "")
 
 
 def test_pre_commit_hook_runs_a_valid_scan(monkeypatch: pytest.MonkeyPatch) -> None:
