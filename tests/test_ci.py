@@ -18,6 +18,7 @@ from tos_check import git_ref
 from tos_check.cli import cli
 from tos_check.report.outputs import write_atomically
 from tos_check.scan import ScanOptions
+from tos_check.walk import walk
 
 NEW_GPT4_CARD = (
     "---\nlicense: other\nannotations_creators: [machine-generated]\n---\n"
@@ -519,3 +520,32 @@ def test_two_runs_write_the_same_bytes_in_every_format(checkout: Path, run_cli: 
         assert run_cli("scan", ".", *formats)[0] == 0
         written.append({p.name: p.read_bytes() for p in folder.iterdir()})
     assert len(written[0]) == 6 and written[0] == written[1]
+
+
+# --- own outputs ----------------------------------------------------------------------------------------
+
+
+def test_outputs_left_in_the_scanned_folder_do_not_change_the_next_scan(
+    checkout: Path, run_cli: RunCli, tmp_path: Path
+) -> None:
+    first = run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1]
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"model": "gpt-4-0613", "text": "hi"}\n', encoding="utf-8")
+    for folder in ("", "data/support-chats-gpt4/"):
+        names = {"sarif": "tos.sarif.json", "junit": "tos.junit.xml", "markdown": "tos-check.md"}
+        names |= {"html": "audit.html", "json": "report.json"}
+        for name, file in names.items():
+            assert run_cli("scan", ".", f"--format={name}={folder}{file}")[0] == 1
+        assert run_cli("baseline", "create", ".", "-o", f"{folder}tos-baseline.json")[0] == 0
+        gate = ["gate", str(records), "--pass", str(tmp_path / "p.jsonl"), "--quarantine", str(tmp_path / "q.jsonl")]
+        assert run_cli(*gate, "--summary-json", f"{folder}gate.json")[0] == 0
+    assert len(list(checkout.rglob("*.json"))) == 2 * 4
+    assert run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1] == first
+
+
+def test_only_tos_checks_own_outputs_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "other-tool.json").write_text('{"tool": {"name": "other"}, "model": "gpt-4"}', encoding="utf-8")
+    (tmp_path / "notes.md").write_text("# tos-check\n<!-- tos-check -->\n", encoding="utf-8")
+    (tmp_path / "ours.json").write_text('{\n  "tool": "tos-check"\n}\n', encoding="utf-8")
+    assert [f.path.name for f in walk([tmp_path]).files] == ["notes.md", "other-tool.json"]
+    assert [f.path.name for f in walk([tmp_path / "ours.json"]).files] == ["ours.json"]  # named: read as asked

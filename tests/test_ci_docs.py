@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from tos_check.cli import cli
 from tos_check.plugins import reporters
-from tos_check.report.markdown import MARKER
 from tos_check.report.outputs import parse_outputs
+from tos_check.report.signature import MARKDOWN_MARKER
 
 REPO = Path(__file__).resolve().parents[1]
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
@@ -153,7 +153,7 @@ def test_the_action_edits_its_own_comment_and_always_gives_the_verdict() -> None
     comment = next(step for step in steps if step.get("name") == "Comment on the pull request")
     verdict = next(step for step in steps if step.get("name") == "Verdict")
     assert "markdown=tos-check.md" in scan["run"] and "tos-check.md" in comment["run"]
-    assert MARKER in comment["run"] and "--edit-last" not in comment["run"]
+    assert MARKDOWN_MARKER in comment["run"] and "--edit-last" not in comment["run"]
     # A failing comment (a fork's token cannot comment) neither fails the job nor skips the verdict.
     assert comment.get("continue-on-error") is True and "always()" in verdict.get("if", "")
 

@@ -421,6 +421,7 @@ def gate(
     from tos_check.gate.decide import Gate
     from tos_check.gate.stream import run
     from tos_check.report.outputs import Output, unwritable, write_atomically
+    from tos_check.report.signature import json_text
 
     if summary_json is not None and (problems := unwritable([Output("summary", summary_json)])):
         raise InputError(problems)
@@ -453,7 +454,7 @@ def gate(
             "quarantine": str(quarantine_path),
             "inputs": [s.as_dict() for s in summaries],
         }
-        write_atomically(summary_json, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        write_atomically(summary_json, json_text(data))
 
 
 @cli.command()

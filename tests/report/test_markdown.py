@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.scanning import RunCli, scan_builtin
-from tos_check.report.markdown import MARKER, MarkdownReporter
+from tos_check.report.markdown import MarkdownReporter
+from tos_check.report.signature import MARKDOWN_MARKER
 
 
 def counts(run_cli: RunCli) -> dict[str, int]:
@@ -24,7 +25,7 @@ def test_verdict_counts_and_tables(checkout: Path, run_cli: RunCli) -> None:
     code, out, _ = run_cli("scan", ".", "--format", "markdown")
     assert code == 1
     marker, first = out.splitlines()[:2]
-    assert marker == MARKER
+    assert marker == MARKDOWN_MARKER
     n = counts(run_cli)
     assert first.startswith(f"### ❌ **tos-check: {n['error']} failing finding(s)**") and "(fail-on: error)" in first
     table, _, folded = out.partition("<details>")

@@ -23,6 +23,7 @@ from tos_check.lineage.model import Location
 from tos_check.report.interface import Reporter
 from tos_check.report.lineage_svg import NO_PROVIDER, RELATION_WORDS, draw, lineage_graph
 from tos_check.report.model import ArtifactStatus, Generator, Report
+from tos_check.report.signature import HTML_GENERATOR
 
 UNVERIFIED = "unverified: encoded from secondary sources"
 _LINKABLE = re.compile(r"https?://[^\s\"'<>`\x00-\x1f\x7f]+", re.IGNORECASE)
@@ -70,7 +71,7 @@ class HtmlReporter:
         )
         out: list[str] = [
             "<!DOCTYPE html>\n",
-            '<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+            f'<html lang="en">\n<head>\n<meta charset="utf-8">\n{HTML_GENERATOR}\n',
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n',
             '<meta name="referrer" content="no-referrer">\n',
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n',

@@ -11,11 +11,10 @@ from tos_check.evaluate.finding import Finding
 from tos_check.hookspecs import hookimpl
 from tos_check.report.interface import Reporter
 from tos_check.report.model import Report
+from tos_check.report.signature import MARKDOWN_MARKER
 
 MAX_CHARS = 60_000
 """Room under GitHub's 65,536 for what a CI step adds around the report."""
-MARKER = "<!-- tos-check -->"
-"""Invisible in the rendered comment; action.yml looks for it to edit its own comment, never another's."""
 
 
 class MarkdownReporter:
@@ -47,7 +46,7 @@ def _head(report: Report) -> str:
     else:
         verdict = f"✅ **tos-check: nothing fails** {threshold}"
     lines = [
-        MARKER,
+        MARKDOWN_MARKER,
         f"### {verdict}",
         "",
         f"Declared use: {_cell(_use(report))}",

@@ -11,7 +11,6 @@ baseline or --since each result has its `baselineState`.
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +24,7 @@ from tos_check.hookspecs import hookimpl
 from tos_check.lineage.model import Location
 from tos_check.report.interface import Reporter
 from tos_check.report.model import Report
+from tos_check.report.signature import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -59,8 +59,7 @@ class SarifReporter:
         }
         if report.baseline is not None:
             run["baselineGuid"] = _guid(report.baseline.path)
-        log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-        return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json_text({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
 
 
 def _rules(findings: list[Finding]) -> list[dict[str, Any]]:
