@@ -164,9 +164,11 @@ def test_pre_commit_hook_runs_a_valid_scan(monkeypatch: pytest.MonkeyPatch) -> N
     assert hook["language"] == "python" and hook["pass_filenames"] is False
     accepted(" ".join([hook["entry"], *hook.get("args", [])]), monkeypatch)
     files = re.compile(hook["files"])
-    for path in ["data/chats/README.md", "tos-provenance.yaml", "data/train.jsonl", "pyproject.toml"]:
+    read = ["data/chats/README.md", "tos-provenance.yaml", "data/train.jsonl", "pyproject.toml", "data/x.tsv"]
+    read += ["meta/croissant.jsonld", "data/x.json.gz", "data/x.ndjson", "data/x.jsonl.zst", "data/x.csv"]
+    for path in read:
         assert files.search(path), path
-    assert not files.search("src/model.py")
+    assert not files.search("src/model.py") and not files.search("data/notes.txt.gz")
 
 
 def test_a_wrong_option_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -249,9 +249,8 @@ def scan(
     if before is not None:
         report = apply_since(report, *before)
     report = report.model_copy(update={"fail_on": fail_on or settings.fail_on or "error"})
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     for out in outputs:
-        text = available[out.format].render(report, color=color and out.path is None)
+        text = available[out.format].render(report, color=out.path is None and _color_wanted())
         if out.path is None:
             click.echo(text, nl=False)
         else:
@@ -296,6 +295,15 @@ def _scan_at_ref(ref: str, inputs: _Inputs) -> tuple[Report, str, str]:
     return report, tree.ref, tree.commit
 
 
+def _no_color() -> bool:
+    """no-color.org: a NO_COLOR that is set and not empty turns colour off; an empty one does not."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def _color_wanted() -> bool:
+    return sys.stdout.isatty() and not _no_color() and os.environ.get("TERM") != "dumb"
+
+
 @contextmanager
 def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
     """A bar on stderr for long scans, only where a person watches: a terminal, not a pipe, not CI."""
@@ -305,7 +313,7 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
+    console = Console(stderr=True, no_color=_no_color())
     columns = (TextColumn("reading metadata"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("scan", total=None)

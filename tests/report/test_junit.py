@@ -17,6 +17,10 @@ def junit_of(run_cli: RunCli, *args: str) -> ET.Element:
     return ET.fromstring(out)
 
 
+def findings(run_cli: RunCli) -> list[dict]:  # type: ignore[type-arg]
+    return json.loads(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1])["findings"]  # type: ignore[no-any-return]
+
+
 def cases(root: ET.Element) -> dict[tuple[str, str], ET.Element]:
     return {(c.get("classname", ""), c.get("name", "")): c for c in root.iter("testcase")}
 
@@ -47,7 +51,15 @@ def test_one_case_per_dataset_and_policy(checkout: Path, run_cli: RunCli) -> Non
     # The obligation is a warning: the case passes, and says what it found.
     llama = found[("data/reasoning-traces-llama", "llama-3.1-community-license")]
     assert llama.find("failure") is None and "name-prefix" in (llama.findtext("system-out") or "")
-    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("4", "1", "0", "0")
+    failing = {(c, n) for (c, n), case in found.items() if case.find("failure") is not None}
+    errors = {(f["artifact"], f["policy"]["id"]) for f in findings(run_cli) if f["severity"] == "error"}
+    assert failing == errors
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == (
+        str(len(found)),
+        str(len(errors)),
+        "0",
+        "0",
+    )
 
 
 @pytest.mark.parametrize("threshold", ["error", "warning", "note", "never"])

@@ -38,7 +38,7 @@ def test_verdict_counts_and_tables(checkout: Path, run_cli: RunCli) -> None:
 def test_no_errors_is_green(checkout: Path, run_cli: RunCli) -> None:
     (checkout / "tos-check.yaml").write_text(
         (checkout / "tos-check.yaml").read_text(encoding="utf-8")
-        + "waivers:\n  - rule: '*'\n    dataset: '*'\n    reason: r\n    approver: a\n    expires: 2099-01-01\n",
+        + "waivers:\n  - rule: '**'\n    dataset: '**'\n    reason: r\n    approver: a\n    expires: 2099-01-01\n",
         encoding="utf-8",
     )
     out = run_cli("scan", ".", "--format", "markdown")[1]

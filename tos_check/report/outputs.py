@@ -81,12 +81,15 @@ def unwritable(outputs: list[Output]) -> list[Problem]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Raises InputError naming the file when the write fails; the target is then untouched."""
+    """Raises InputError naming the file when the write fails; the target is then untouched, and no
+    temporary file is left behind, whatever ended the write (Ctrl-C too)."""
     tmp = temporary_path(path)
     try:
         with os.fdopen(create(tmp), "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         commit(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         discard(tmp)
-        raise InputError([Problem(str(path), None, f"cannot write the report: {exc.strerror or exc}")]) from None
+        if isinstance(exc, OSError):
+            raise InputError([Problem(str(path), None, f"cannot write the report: {exc.strerror or exc}")]) from None
+        raise
