@@ -90,16 +90,19 @@ def export(tree: RefTree, paths: list[Path], into: Path) -> list[Path]:
     files = [e for e in entries if e.mode in ("100644", "100755")]
     links = [e for e in entries if e.mode == "120000"]
     # Files first, links last: no file is ever written through a link made here.
-    with _Blobs(tree) as blobs:
-        for entry in files:
-            target = into / entry.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as handle:
-                blobs.copy(entry.object, handle)
-        for entry in links:
-            target = into / entry.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(_link_target(tree, entry.path, os.fsdecode(blobs.read(entry.object)), into))
+    try:
+        with _Blobs(tree) as blobs:
+            for entry in files:
+                target = into / entry.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("wb") as handle:
+                    blobs.copy(entry.object, handle)
+            for entry in links:
+                target = into / entry.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(_link_target(tree, entry.path, os.fsdecode(blobs.read(entry.object)), into))
+    except OSError as exc:  # a full temporary folder, most likely
+        raise InputError([Problem(str(into), None, f"cannot copy {tree.ref} here: {exc.strerror or exc}")]) from None
     mapped = []
     for rel in relative:
         target = into / rel
@@ -149,9 +152,12 @@ class _Blobs:
         return self
 
     def __exit__(self, *_: object) -> None:
+        """Both pipes closed before waiting: git stopped halfway through a blob (a failed write here) would
+        otherwise wait forever for the rest to be read."""
         if self.process is not None:
-            assert self.process.stdin is not None
+            assert self.process.stdin is not None and self.process.stdout is not None
             self.process.stdin.close()
+            self.process.stdout.close()
             self.process.wait()
 
     def _open(self, obj: str) -> tuple[IO[bytes], int]:
