@@ -12,11 +12,15 @@ from pathlib import Path
 import click
 import pytest
 
+from tests.conftest import EXAMPLE
 from tests.scanning import RunCli, scan_builtin
 from tos_check import cli as cli_module
+from tos_check import git_ref
 from tos_check.cli import cli
 from tos_check.report.outputs import write_atomically
 from tos_check.scan import ScanOptions
+from tos_check.suppress.waivers import Waiver, matches
+from tos_check.walk import walk
 
 NEW_GPT4_CARD = (
     "---\nlicense: other\nannotations_creators: [machine-generated]\n---\n"
@@ -123,13 +127,26 @@ def test_a_failed_write_leaves_the_old_report_whole(tmp_path: Path, monkeypatch:
     assert [p.name for p in tmp_path.iterdir()] == ["tos.sarif"]
 
 
+def test_an_interrupted_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "tos.sarif"
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(target, "new report")
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- baselines ----------------------------------------------------------------------------------------
 
 
 def test_baseline_of_itself_passes_and_a_new_finding_fails(checkout: Path, run_cli: RunCli, tmp_path: Path) -> None:
     baseline = tmp_path / "tos-baseline.json"
+    recorded = keys(findings(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1]))
     code, out, _ = run_cli("baseline", "create", ".", "-o", str(baseline))
-    assert code == 0 and "4 finding(s) recorded" in out
+    assert code == 0 and f"{len(recorded)} finding(s) recorded" in out
     entries = json.loads(baseline.read_text(encoding="utf-8"))["findings"]
     assert {
         "rule": "openai-terms-of-use/no-competing-models",
@@ -141,21 +158,23 @@ def test_baseline_of_itself_passes_and_a_new_finding_fails(checkout: Path, run_c
     code, out, err = run_cli("scan", ".", "--baseline", str(baseline), "--format", "json")
     assert code == 0, err
     assert {f["baseline"] for f in findings(out)} == {"unchanged"}
-    assert "4 finding(s) baselined, 0 new, 0 baseline entries gone" in err
+    assert f"{len(recorded)} finding(s) baselined, 0 new, 0 baseline entries gone" in err
 
     add_dataset(checkout)
     code, out, err = run_cli("scan", ".", "--baseline", str(baseline), "--format", "json")
     assert code == 1
     new = [f for f in findings(out) if f["baseline"] == "new"]
     assert {(f["artifact"], f["severity"]) for f in new} == {("data/more-chats", "error")}
-    assert f"4 finding(s) baselined, {len(new)} new" in err
+    assert f"{len(recorded)} finding(s) baselined, {len(new)} new" in err
 
     (checkout / "tos-provenance.yaml").write_text(
         (checkout / "tos-provenance.yaml").read_text(encoding="utf-8").replace("gpt-4-0613", "gpt-4-0314"),
         encoding="utf-8",
     )
-    code, out, err = run_cli("scan", ".", "--baseline", str(baseline), "--fail-on", "never")
-    assert "entries gone" in err and " 0 baseline entries gone" not in err
+    code, out, err = run_cli("scan", ".", "--baseline", str(baseline), "--fail-on", "never", "--format", "json")
+    gone = len(recorded - keys(findings(out)))
+    assert gone > 0  # the model string is part of a finding's identity
+    assert f", {gone} baseline entr{'y' if gone == 1 else 'ies'} gone" in err
 
 
 def test_a_baseline_survives_moved_lines(checkout: Path, run_cli: RunCli, tmp_path: Path) -> None:
@@ -222,9 +241,39 @@ def test_an_expired_waiver_stops_waiving_and_says_so(checkout: Path, run_cli: Ru
     code, out, err = run_cli("scan", ".", "--format", "json", "--as-of", "2026-01-01")
     assert code == 1
     assert not any(f["waiver"] for f in findings(out))
-    assert "tos-check.yaml:16: waiver expired on 2025-06-30" in err
-    # The expiry day itself still waives.
-    assert run_cli("scan", ".", "--as-of", "2025-06-30")[0] == 0
+    assert "tos-check.yaml:16: waiver expired after 2025-06-30 (its last day)" in err
+    # The expiry day itself still waives, and says nothing.
+    assert run_cli("scan", ".", "--as-of", "2025-06-30")[0::2] == (0, "")
+
+
+def test_an_expired_waiver_that_matches_nothing_is_stale(checkout: Path, run_cli: RunCli) -> None:
+    add_waiver(checkout, expires="2025-06-30", text=WAIVER.replace("data/support-chats-*", "data/gone-*"))
+    _, out, err = run_cli("scan", ".", "--format", "json", "--as-of", "2026-01-01")
+    assert json.loads(out)["waivers"][0]["state"] == "stale"
+    assert "tos-check.yaml:16: stale waiver" in err and "expired" not in err
+
+
+@pytest.mark.parametrize(
+    ("pattern", "dataset", "hit"),
+    [
+        ("data/*", "data/support-chats-gpt4", True),
+        ("data/*", "data/raw/support-chats-gpt4", False),
+        ("data/**", "data/raw/support-chats-gpt4", True),
+        ("**/support-*", "data/raw/support-chats-gpt4", True),
+        ("*", "data/support-chats-gpt4", False),
+        ("**", "data/support-chats-gpt4", True),
+        ("data/support-chats-gpt?", "data/support-chats-gpt4", True),
+        ("data?support-chats-gpt4", "data/support-chats-gpt4", False),
+        ("data/support-chats-gpt[0-9]", "data/support-chats-gpt4", True),
+        ("data/support-chats-gpt[!4]", "data/support-chats-gpt4", False),
+        ("data/support-chats-gpt[4", "data/support-chats-gpt[4", True),
+        ("data/support.chats-gpt4", "data/support-chats-gpt4", False),
+    ],
+)
+def test_waiver_globs_keep_star_within_one_part(pattern: str, dataset: str, hit: bool) -> None:
+    waiver = Waiver(dataset=pattern, rule="**", reason="r", approver="a", expires="2099-01-01")
+    finding = scan_builtin(EXAMPLE).findings[0].model_copy(update={"artifact": dataset})
+    assert matches(waiver, finding) is hit
 
 
 def test_a_waiver_that_matches_nothing_is_stale(checkout: Path, run_cli: RunCli) -> None:
@@ -290,32 +339,116 @@ def repo(checkout: Path) -> Path:
     return checkout
 
 
-def test_since_reports_only_what_is_new(repo: Path, run_cli: RunCli) -> None:
+def keys(found: list[dict]) -> set[tuple[str, str, str | None]]:  # type: ignore[type-arg]
+    return {(f["rule"], f["artifact"], f["model"]) for f in found}
+
+
+def test_since_marks_what_the_ref_has_as_unchanged(repo: Path, run_cli: RunCli) -> None:
+    at_main = keys(findings(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1]))
     add_dataset(repo)
     before = git(repo, "status", "--porcelain")
     code, out, err = run_cli("scan", ".", "--since", "main", "--format", "json")
     assert code == 1, err
     report = json.loads(out)
-    assert {f["artifact"] for f in report["findings"]} == {"data/more-chats"}
-    assert report["since"]["ref"] == "main" and report["since"]["hidden"] == 4
+    unchanged = [f for f in report["findings"] if f["baseline"] == "unchanged"]
+    new = [f for f in report["findings"] if f["baseline"] == "new"]
+    assert keys(unchanged) == at_main and {f["artifact"] for f in new} == {"data/more-chats"}
+    assert (report["since"]["unchanged"], report["since"]["new"]) == (len(unchanged), len(new))
+    assert report["since"]["ref"] == "main"
     assert report["since"]["commit"] == git(repo, "rev-parse", "HEAD").strip()
     assert git(repo, "status", "--porcelain") == before  # nothing written to the work tree or the index
-    assert run_cli("scan", ".", "--since", "HEAD", "--fail-on", "never")[0] == 0
+
+
+def test_since_counts_agree_with_the_findings_in_every_format(repo: Path, run_cli: RunCli) -> None:
+    add_dataset(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "more")
+    everything = findings(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1])
+    assert any(f["severity"] == "error" for f in everything)
+    code, out, err = run_cli("scan", ".", "--since", "HEAD", "--format", "json")
+    assert code == 0, err  # nothing new: nothing fails
+    report = json.loads(out)
+    severities = [f["severity"] for f in report["findings"]]
+    assert len(severities) == len(everything)
+    assert report["summary"]["findings"] == {name: severities.count(name) for name in ("error", "warning", "note")}
+    text = run_cli("scan", ".", "--since", "HEAD")[1]
+    assert "No findings." not in text and f"{severities.count('error')} error(s)" in text
+    assert text.count("UNCHANGED") == len(severities)
+    assert "nothing fails" in run_cli("scan", ".", "--since", "HEAD", "--format", "markdown")[1]
+    # SARIF keeps every result, so a viewer does not close the older alerts as fixed.
+    results = json.loads(run_cli("scan", ".", "--since", "HEAD", "--format", "sarif")[1])["runs"][0]["results"]
+    assert len(results) == len(everything) and {r["baselineState"] for r in results} == {"unchanged"}
 
 
 def test_since_compares_the_same_paths(repo: Path, run_cli: RunCli) -> None:
+    at_main = keys(findings(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1]))
     add_dataset(repo)
     code, out, _ = run_cli("scan", "data/more-chats", "--since", "main", "--format", "json")
     report = json.loads(out)
-    assert code == 1 and report["findings"] and report["since"]["hidden"] == 0  # not there at main: all new
+    assert code == 1 and report["findings"]
+    assert report["since"] == {  # not there at main: all new
+        "ref": "main",
+        "commit": git(repo, "rev-parse", "HEAD").strip(),
+        "unchanged": 0,
+        "new": len(report["findings"]),
+    }
     code, out, _ = run_cli("scan", ".", "--since", "main", "--format", "json", "--fail-on", "never")
-    assert json.loads(out)["since"]["hidden"] == 4
+    assert json.loads(out)["since"]["unchanged"] == len(at_main)
 
 
 @pytest.mark.parametrize("ref", ["no-such-branch", "--output=x"])
 def test_an_unknown_ref_is_exit_2(repo: Path, run_cli: RunCli, ref: str) -> None:
     code, stdout, err = run_cli("scan", ".", "--since", ref)
     assert code == 2 and stdout == "" and err.startswith("--since: ") and repr(ref) in err
+
+
+def test_since_with_a_path_that_does_not_exist_is_the_walkers_problem(repo: Path, run_cli: RunCli) -> None:
+    code, _, err = run_cli("scan", "no-such-folder/sub", "--since", "HEAD")
+    assert code == 2 and "git is not installed" not in err
+    assert "no-such-folder/sub: no such file or folder" in err
+
+
+def test_since_says_what_git_said(repo: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    complaint = b"fatal: detected dubious ownership in repository at '/elsewhere'\nTo add an exception: ...\n"
+
+    def refusing(args: list[str], **_: object) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.CompletedProcess(args, 128, b"", complaint)
+
+    monkeypatch.setattr(git_ref.subprocess, "run", refusing)
+    code, _, err = run_cli("scan", ".", "--since", "HEAD")
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "not inside a git repository" in err and "dubious ownership in repository at '/elsewhere'" in err
+
+
+def test_an_invalid_config_at_the_ref_is_named_as_in_the_repository(repo: Path, run_cli: RunCli) -> None:
+    config = repo / "tos-check.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good + "fial_on: error\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "a typo")
+    config.write_text(good, encoding="utf-8")  # the pull request fixes it
+    code, stdout, err = run_cli("scan", ".", "--since", "HEAD")
+    line = len(good.splitlines()) + 1
+    assert (code, stdout) == (2, "") and err.startswith(f"HEAD:tos-check.yaml:{line}: "), err
+    assert "fial_on" in err and "tos-check-since-" not in err
+    # Today's config for both scans: the comparison can be made.
+    assert run_cli("scan", ".", "--since", "HEAD", "--config", "tos-check.yaml")[0] == 0
+
+
+def test_committed_symlinks_are_read_where_they_lead(repo: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        (tmp_path / "outside" / name).mkdir(parents=True)
+        (tmp_path / "outside" / name / "README.md").write_text(NEW_GPT4_CARD, encoding="utf-8")
+    (repo / "data" / "outside-absolute").symlink_to(tmp_path / "outside" / "one")
+    (repo / "data" / "outside-relative").symlink_to(os.path.relpath(tmp_path / "outside" / "two", repo / "data"))
+    (repo / "data" / "alias").symlink_to("support-chats-gpt4")
+    (repo / "data" / "dangling").symlink_to("/no/such/place")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "links")
+    code, out, err = run_cli("scan", "data", "--since", "HEAD", "--format", "json", "--fail-on", "warning")
+    report = json.loads(out)
+    assert {f["artifact"] for f in report["findings"]} >= {"outside-absolute", "outside-relative"}
+    assert report["since"]["new"] == 0 and code == 2  # the dangling link is a problem, in both scans
+    assert "dangling: broken symlink" in err and "internal error" not in err
 
 
 def test_since_outside_a_repository(checkout: Path, run_cli: RunCli) -> None:
@@ -368,6 +501,23 @@ def test_quiet_prints_nothing_but_keeps_the_exit_code(checkout: Path, run_cli: R
     assert (code, out, err) == (1, "", "")
 
 
+def test_quiet_still_writes_the_report_file(checkout: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    code, out, err = run_cli("scan", ".", "--quiet", "-o", str(target))
+    assert (code, out, err) == (1, "", "")
+    assert target.read_text(encoding="utf-8") == run_cli("scan", ".")[1]
+
+
+@pytest.mark.parametrize(
+    "args", [["-o", "-"], ["--format", "json", "-o", "-"], ["--format", "json=-"], ["--format", "text=-"]]
+)
+def test_a_dash_means_stdout(checkout: Path, run_cli: RunCli, args: list[str], tmp_path: Path) -> None:
+    code, out, err = run_cli("scan", ".", *args, "--fail-on", "never")
+    assert code == 0, err
+    assert out == run_cli("scan", ".", "--format", "json" if "json" in str(args) else "text", "--fail-on", "never")[1]
+    assert not (checkout / "-").exists()
+
+
 def test_progress_reaches_the_last_file(checkout: Path) -> None:
     calls: list[tuple[int, int]] = []
     report = scan_builtin(checkout, progress=lambda done, total: calls.append((done, total)))
@@ -405,6 +555,19 @@ def test_the_progress_bar_is_only_for_a_terminal(monkeypatch: pytest.MonkeyPatch
         assert bar is None
 
 
+@pytest.mark.parametrize(("value", "color"), [(None, True), ("", True), ("1", False), ("0", False)])
+def test_only_a_non_empty_no_color_turns_colour_off(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, color: bool
+) -> None:
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr(sys, "stdout", _Tty())
+    if value is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", value)
+    assert cli_module._color_wanted() is color
+
+
 def test_two_runs_write_the_same_bytes_in_every_format(checkout: Path, run_cli: RunCli, tmp_path: Path) -> None:
     add_waiver(checkout)
     written = []
@@ -417,3 +580,32 @@ def test_two_runs_write_the_same_bytes_in_every_format(checkout: Path, run_cli: 
         assert run_cli("scan", ".", *formats)[0] == 0
         written.append({p.name: p.read_bytes() for p in folder.iterdir()})
     assert len(written[0]) == 6 and written[0] == written[1]
+
+
+# --- own outputs ----------------------------------------------------------------------------------------
+
+
+def test_outputs_left_in_the_scanned_folder_do_not_change_the_next_scan(
+    checkout: Path, run_cli: RunCli, tmp_path: Path
+) -> None:
+    first = run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1]
+    records = tmp_path / "records.jsonl"
+    records.write_text('{"model": "gpt-4-0613", "text": "hi"}\n', encoding="utf-8")
+    for folder in ("", "data/support-chats-gpt4/"):
+        names = {"sarif": "tos.sarif.json", "junit": "tos.junit.xml", "markdown": "tos-check.md"}
+        names |= {"html": "audit.html", "json": "report.json"}
+        for name, file in names.items():
+            assert run_cli("scan", ".", f"--format={name}={folder}{file}")[0] == 1
+        assert run_cli("baseline", "create", ".", "-o", f"{folder}tos-baseline.json")[0] == 0
+        gate = ["gate", str(records), "--pass", str(tmp_path / "p.jsonl"), "--quarantine", str(tmp_path / "q.jsonl")]
+        assert run_cli(*gate, "--summary-json", f"{folder}gate.json")[0] == 0
+    assert len(list(checkout.rglob("*.json"))) == 2 * 4
+    assert run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1] == first
+
+
+def test_only_tos_checks_own_outputs_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "other-tool.json").write_text('{"tool": {"name": "other"}, "model": "gpt-4"}', encoding="utf-8")
+    (tmp_path / "notes.md").write_text("# tos-check\n<!-- tos-check -->\n", encoding="utf-8")
+    (tmp_path / "ours.json").write_text('{\n  "tool": "tos-check"\n}\n', encoding="utf-8")
+    assert [f.path.name for f in walk([tmp_path]).files] == ["notes.md", "other-tool.json"]
+    assert [f.path.name for f in walk([tmp_path / "ours.json"]).files] == ["ours.json"]  # named: read as asked

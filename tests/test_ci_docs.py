@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from tos_check.cli import cli
 from tos_check.plugins import reporters
 from tos_check.report.outputs import parse_outputs
+from tos_check.report.signature import MARKDOWN_MARKER
 
 REPO = Path(__file__).resolve().parents[1]
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
@@ -146,15 +147,28 @@ def test_the_action_is_composite_and_its_scan_is_valid(monkeypatch: pytest.Monke
     assert any(f.startswith("sarif=") for f in options["formats"])
 
 
+def test_the_action_edits_its_own_comment_and_always_gives_the_verdict() -> None:
+    steps = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))["runs"]["steps"]
+    scan = next(step for step in steps if step.get("id") == "scan")
+    comment = next(step for step in steps if step.get("name") == "Comment on the pull request")
+    verdict = next(step for step in steps if step.get("name") == "Verdict")
+    assert "markdown=tos-check.md" in scan["run"] and "tos-check.md" in comment["run"]
+    assert MARKDOWN_MARKER in comment["run"] and "--edit-last" not in comment["run"]
+    # A failing comment (a fork's token cannot comment) neither fails the job nor skips the verdict.
+    assert comment.get("continue-on-error") is True and "always()" in verdict.get("if", "")
+
+
 def test_pre_commit_hook_runs_a_valid_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     hook = next(h for h in hooks if h["id"] == "tos-check")
     assert hook["language"] == "python" and hook["pass_filenames"] is False
     accepted(" ".join([hook["entry"], *hook.get("args", [])]), monkeypatch)
     files = re.compile(hook["files"])
-    for path in ["data/chats/README.md", "tos-provenance.yaml", "data/train.jsonl", "pyproject.toml"]:
+    read = ["data/chats/README.md", "tos-provenance.yaml", "data/train.jsonl", "pyproject.toml", "data/x.tsv"]
+    read += ["meta/croissant.jsonld", "data/x.json.gz", "data/x.ndjson", "data/x.jsonl.zst", "data/x.csv"]
+    for path in read:
         assert files.search(path), path
-    assert not files.search("src/model.py")
+    assert not files.search("src/model.py") and not files.search("data/notes.txt.gz")
 
 
 def test_a_wrong_option_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -252,3 +253,19 @@ def test_records_from_several_models_are_reported_per_model_with_counts(tmp_path
     assert report["summary"]["records_scanned"] == 5
     providers = {f["provider"] for f in report["findings"] if f["effect"] == "prohibited"}
     assert providers == {"openai", "anthropic"}
+
+
+def test_the_policies_variable_is_split_on_the_path_separator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fixture = (Path(__file__).resolve().parent / "fixtures" / "policies" / "acme-terms.yaml").read_text(
+        encoding="utf-8"
+    )
+    folders = []
+    for name in ("one", "two"):
+        folder = tmp_path / f"{name} folder"  # a space in a path must not split it
+        folder.mkdir()
+        (folder / f"{name}.yaml").write_text(fixture.replace("id: acme-terms", f"id: acme-{name}"), encoding="utf-8")
+        folders.append(str(folder))
+    monkeypatch.setenv("TOS_CHECK_POLICIES", os.pathsep.join(folders))
+    code, out, err = run("policies", "list")
+    assert code == 0, err
+    assert {"acme-one", "acme-two"} <= {line.split("\t")[0] for line in out.splitlines()}

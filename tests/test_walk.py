@@ -109,7 +109,6 @@ def test_every_source_claims_from_one_shared_read_of_the_head(tmp_path: Path, mo
     (tmp_path / "README.md").write_text("---\nlicense: mit\n---\n" + "x" * 20_000)
     (tmp_path / "train.yaml").write_text("base_model: m\ndatasets:\n  - path: d\n")
     (tmp_path / "meta.json").write_text('{"bomFormat": "CycloneDX"}')
-    files = walk([tmp_path]).files
     registered = sources()  # loads what sources need before counting
     opened: list[str] = []
     real_open = Path.open
@@ -120,6 +119,7 @@ def test_every_source_claims_from_one_shared_read_of_the_head(tmp_path: Path, mo
         return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", counting_open)
+    files = walk([tmp_path]).files  # the walker looks for tos-check's own outputs in the same head
     claimed = {f.path.name: sorted(s.name for s in registered if s.claims(f)) for f in files}
     assert claimed["README.md"] == ["cards"] and claimed["train.yaml"] == ["training-configs"]
     assert claimed["meta.json"] == ["cyclonedx"]
@@ -128,9 +128,9 @@ def test_every_source_claims_from_one_shared_read_of_the_head(tmp_path: Path, mo
 
 
 def test_head_of_a_file_that_cannot_be_opened_is_none(tmp_path: Path) -> None:
-    (tmp_path / "gone.json").write_text("[]")
+    (tmp_path / "gone.yaml").write_text("[]")
     file = walk([tmp_path]).files[0]
-    (tmp_path / "gone.json").unlink()
+    (tmp_path / "gone.yaml").unlink()
     assert file.head is None
 
 

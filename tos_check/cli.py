@@ -176,7 +176,8 @@ def _run_scan(inputs: _Inputs, progress: Progress | None = None, cwd: Path = Pat
     env="FORMAT",
     multiple=True,
     metavar="NAME[=PATH]",
-    help="Report format (text, json, sarif, junit, markdown, html, or a plugin's), to stdout or to PATH. "
+    help="Report format (text, json, sarif, junit, markdown, html, or a plugin's), to stdout or to PATH (- for "
+    "stdout). "
     "Repeatable: one scan writes every report. Default: text.",
 )
 @_option(
@@ -184,7 +185,7 @@ def _run_scan(inputs: _Inputs, progress: Progress | None = None, cwd: Path = Pat
     "-o",
     env="OUTPUT",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report of the one --format given without a PATH here.",
+    help="Write the report of the one --format given without a PATH here (- for stdout).",
 )
 @_option(
     "--fail-on",
@@ -211,7 +212,7 @@ def _run_scan(inputs: _Inputs, progress: Progress | None = None, cwd: Path = Pat
     "-q",
     env="QUIET",
     is_flag=True,
-    help="No progress, no text report, no warnings; problems and exit code only.",
+    help="No progress, no text report on the terminal, no warnings; reports asked for are still written.",
 )
 @reports_input_errors
 def scan(
@@ -226,30 +227,30 @@ def scan(
 ) -> None:
     """Scan PATHS (default: .) for training data and check it against the policies."""
     from tos_check.report.outputs import OutputSpecError, parse_outputs, unwritable, write_atomically
-    from tos_check.suppress.baseline import apply_baseline, load_baseline
+    from tos_check.suppress.baseline import apply_baseline, apply_since, load_baseline
     from tos_check.suppress.waivers import apply_waivers, waiver_warnings
 
     available = reporters()
     try:
-        outputs = [] if quiet and not formats else parse_outputs(formats, output, available)
+        outputs = parse_outputs(formats, output, available)
     except OutputSpecError as exc:
         raise click.BadParameter(str(exc), param_hint="--format/--output") from None
+    if quiet and not formats and output is None:  # --quiet silences the terminal, never a report asked for
+        outputs = []
     if problems := unwritable(outputs):
         raise InputError(problems)
     baseline_keys = load_baseline(baseline) if baseline is not None else None
     with _progress_bar(enabled=not quiet) as progress:
         before = _scan_at_ref(since, inputs) if since is not None else None
         report, settings = _run_scan(inputs, progress)
-    # Waivers and the baseline see every finding (a waiver of an older finding is not stale), then
-    # --since leaves out what the ref already had.
     report = apply_waivers(report, settings.waivers, inputs.today, enabled=not no_waivers)
     if baseline is not None and baseline_keys is not None:
         report = apply_baseline(report, baseline_keys, str(baseline))
     if before is not None:
-        report = _only_new(report, *before)
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+        report = apply_since(report, *before)
+    report = report.model_copy(update={"fail_on": fail_on or settings.fail_on or "error"})
     for out in outputs:
-        text = available[out.format].render(report, color=color and out.path is None)
+        text = available[out.format].render(report, color=out.path is None and _color_wanted())
         if out.path is None:
             click.echo(text, nl=False)
         else:
@@ -261,7 +262,7 @@ def scan(
             click.echo(f"tos-check: {line}", err=True)
     if report.summary.partial:
         sys.exit(EXIT_INPUT)
-    if report.failing(fail_on or settings.fail_on or "error"):
+    if report.failing():
         sys.exit(EXIT_FINDINGS)
 
 
@@ -280,23 +281,27 @@ def _scan_at_ref(ref: str, inputs: _Inputs) -> tuple[Report, str, str]:
     unless given on the command line): (report, ref, commit)."""
     import tempfile
 
-    from tos_check.git_ref import export, moved, resolve_ref
+    from tos_check.git_ref import at_ref, export, moved, resolve_ref
 
     tree = resolve_ref(ref, inputs.targets)
     with tempfile.TemporaryDirectory(prefix="tos-check-since-") as tmp:
-        mapped = export(tree, inputs.targets, Path(tmp))
+        into = Path(tmp)
+        mapped = export(tree, inputs.targets, into)
         old_inputs = replace(inputs, targets=mapped)
-        report, _ = _run_scan(old_inputs, cwd=moved(tree, Path.cwd(), Path(tmp)))
+        try:
+            report, _ = _run_scan(old_inputs, cwd=moved(tree, Path.cwd(), into))
+        except InputError as exc:  # e.g. the config as it was: exit 2, named where the user can find it
+            raise InputError(at_ref(tree, into, exc.problems)) from None
     return report, tree.ref, tree.commit
 
 
-def _only_new(report: Report, old: Report, ref: str, commit: str) -> Report:
-    from tos_check.report.model import SinceStatus
+def _no_color() -> bool:
+    """no-color.org: a NO_COLOR that is set and not empty turns colour off; an empty one does not."""
+    return bool(os.environ.get("NO_COLOR"))
 
-    before = {f.key() for f in old.findings}
-    kept = [f for f in report.findings if f.key() not in before]
-    since = SinceStatus(ref=ref, commit=commit, hidden=len(report.findings) - len(kept))
-    return report.model_copy(update={"findings": kept, "since": since})
+
+def _color_wanted() -> bool:
+    return sys.stdout.isatty() and not _no_color() and os.environ.get("TERM") != "dumb"
 
 
 @contextmanager
@@ -308,7 +313,7 @@ def _progress_bar(enabled: bool) -> Iterator[Progress | None]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True, no_color="NO_COLOR" in os.environ)
+    console = Console(stderr=True, no_color=_no_color())
     columns = (TextColumn("reading metadata"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("scan", total=None)
@@ -424,6 +429,7 @@ def gate(
     from tos_check.gate.decide import Gate
     from tos_check.gate.stream import run
     from tos_check.report.outputs import Output, unwritable, write_atomically
+    from tos_check.report.signature import json_text
 
     if summary_json is not None and (problems := unwritable([Output("summary", summary_json)])):
         raise InputError(problems)
@@ -454,7 +460,7 @@ def gate(
             "quarantine": str(quarantine_path),
             "inputs": [s.as_dict() for s in summaries],
         }
-        write_atomically(summary_json, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        write_atomically(summary_json, json_text(data))
 
 
 @cli.command()

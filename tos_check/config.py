@@ -7,17 +7,16 @@ holds the same keys. Command-line options win over the file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tos_check.loader import load_document
+from tos_check.report.model import FailOn
 from tos_check.suppress.waivers import PlacedWaiver, Waiver
 from tos_check.use import DeclaredUse, UseSource, load_pyproject_use, load_use_file
 from tos_check.validation import validate_model
 
 CONFIG_NAMES = ("tos-check.yaml", "tos-check.yml")
-FailOn = Literal["error", "warning", "note", "never"]
 
 
 class Config(BaseModel):

@@ -2,6 +2,9 @@
 
 Folders are followed through symlinks (the Hugging Face cache is made of them) but each real folder is
 entered once, so a symlink loop ends the walk of that branch with a problem instead of running forever.
+Files tos-check wrote itself (reports, baselines, gate summaries; `report/signature.py`) found in a folder
+are skipped: a report left in the scanned folder must not change the next scan. A file named on the
+command line is read as asked.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from pathlib import Path
 
 from tos_check.encodings import WIDE, bom_encoding, head_as_utf8
 from tos_check.problems import Problem
+from tos_check.report.signature import is_own_output
 
 HEAD_BYTES = 8192
 """How much of a file `ScanFile.head` holds: enough for every source to recognise what the file is."""
+
+OUTPUT_SUFFIXES = frozenset({".json", ".sarif", ".xml", ".md", ".markdown", ".html", ".htm"})
+"""Suffixes tos-check's outputs are written with; only these files are opened to look for its signature."""
 
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache"})
 
@@ -131,6 +138,14 @@ def _special(path: str) -> str:
         return f"cannot read: {exc.strerror or exc}"
 
 
+def own_output(file: ScanFile) -> bool:
+    """Written by tos-check (its first bytes say so). The head read here is the one sources use next."""
+    suffixes = file.path.suffixes
+    if not suffixes or suffixes[-1].lower() not in OUTPUT_SUFFIXES:
+        return False
+    return file.head is not None and is_own_output(file.head)
+
+
 def _display(text: str) -> str:
     normal = posixpath.normpath(text.replace(os.sep, "/"))
     return normal
@@ -186,7 +201,9 @@ def _walk_dir(
                 if file_key in seen_files:
                     continue
                 seen_files.add(file_key)
-                yield ScanFile(Path(entry.path), child, below)
+                found = ScanFile(Path(entry.path), child, below)
+                if not own_output(found):
+                    yield found
             else:
                 problems.append(Problem(child, None, _special(entry.path)))
         stack.extend(reversed(subfolders))

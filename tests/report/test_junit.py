@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import pytest
 
 from tests.scanning import RunCli
 
 
 def junit_of(run_cli: RunCli, *args: str) -> ET.Element:
-    code, out, err = run_cli("scan", ".", "--format", "junit", "--fail-on", "never", *args)
-    assert code in (0, 2), err
+    code, out, err = run_cli("scan", ".", "--format", "junit", *args)
+    assert code in (0, 1, 2), err
     return ET.fromstring(out)
+
+
+def findings(run_cli: RunCli) -> list[dict]:  # type: ignore[type-arg]
+    return json.loads(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1])["findings"]  # type: ignore[no-any-return]
 
 
 def cases(root: ET.Element) -> dict[tuple[str, str], ET.Element]:
@@ -44,7 +51,41 @@ def test_one_case_per_dataset_and_policy(checkout: Path, run_cli: RunCli) -> Non
     # The obligation is a warning: the case passes, and says what it found.
     llama = found[("data/reasoning-traces-llama", "llama-3.1-community-license")]
     assert llama.find("failure") is None and "name-prefix" in (llama.findtext("system-out") or "")
-    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("4", "1", "0", "0")
+    failing = {(c, n) for (c, n), case in found.items() if case.find("failure") is not None}
+    errors = {(f["artifact"], f["policy"]["id"]) for f in findings(run_cli) if f["severity"] == "error"}
+    assert failing == errors
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == (
+        str(len(found)),
+        str(len(errors)),
+        "0",
+        "0",
+    )
+
+
+@pytest.mark.parametrize("threshold", ["error", "warning", "note", "never"])
+def test_failures_follow_the_fail_on_threshold(checkout: Path, run_cli: RunCli, threshold: str) -> None:
+    report = json.loads(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1])
+    rank = {"error": 0, "warning": 1, "note": 2, "never": -1}
+    failing_cases = {
+        (f["artifact"], f["policy"]["id"] if not f["rule"].startswith("tos-check/") else "tos-check")
+        for f in report["findings"]
+        if rank[f["severity"]] <= rank[threshold]
+    }
+    for root in (junit_of(run_cli, "--fail-on", threshold), _with_config_fail_on(checkout, run_cli, threshold)):
+        failed = {key for key, case in cases(root).items() if case.find("failure") is not None}
+        assert failed == failing_cases
+        assert root.get("failures") == str(len(failing_cases))
+    assert threshold == "never" or failing_cases
+
+
+def _with_config_fail_on(checkout: Path, run_cli: RunCli, threshold: str) -> ET.Element:
+    config = checkout / "tos-check.yaml"
+    original = config.read_text(encoding="utf-8")
+    config.write_text(original + f"fail_on: {threshold}\n", encoding="utf-8")
+    try:
+        return junit_of(run_cli)
+    finally:
+        config.write_text(original, encoding="utf-8")
 
 
 def test_waived_error_is_skipped_with_its_reason(checkout: Path, run_cli: RunCli) -> None:

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from tests.scanning import RunCli, scan_builtin
 from tos_check.report.markdown import MarkdownReporter
+from tos_check.report.signature import MARKDOWN_MARKER
+
+
+def counts(run_cli: RunCli) -> dict[str, int]:
+    report = json.loads(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1])
+    severities = [f["severity"] for f in report["findings"]]
+    return {name: severities.count(name) for name in ("error", "warning", "note")} | {
+        "datasets": len(report["artifacts"]),
+        "known": sum(a["provenance_known"] for a in report["artifacts"]),
+    }
 
 
 def test_verdict_counts_and_tables(checkout: Path, run_cli: RunCli) -> None:
-    code, out, _ = run_cli("scan", ".", "--format", "markdown", "--fail-on", "never")
-    assert code == 0
-    first = out.splitlines()[0]
-    assert first.startswith("### ❌ **tos-check: 1 error(s)**")
+    code, out, _ = run_cli("scan", ".", "--format", "markdown")
+    assert code == 1
+    marker, first = out.splitlines()[:2]
+    assert marker == MARKDOWN_MARKER
+    n = counts(run_cli)
+    assert first.startswith(f"### ❌ **tos-check: {n['error']} failing finding(s)**") and "(fail-on: error)" in first
     table, _, folded = out.partition("<details>")
-    assert "| 1 | 1 | 2 | 4 | 4 | 0 |" in table
+    assert f"| {n['error']} | {n['warning']} | {n['note']} | {n['datasets']} | {n['known']} | 0 |" in table
     assert "`openai-terms-of-use/no-competing-models`" in table and "name-prefix" not in table
     assert "name-prefix" in folded and folded.rstrip().endswith("</details>")
     assert "[OpenAI Terms of Use (2023-03-14), 2(c)(iii)" in table
@@ -23,12 +38,33 @@ def test_verdict_counts_and_tables(checkout: Path, run_cli: RunCli) -> None:
 def test_no_errors_is_green(checkout: Path, run_cli: RunCli) -> None:
     (checkout / "tos-check.yaml").write_text(
         (checkout / "tos-check.yaml").read_text(encoding="utf-8")
-        + "waivers:\n  - rule: '*'\n    dataset: '*'\n    reason: r\n    approver: a\n    expires: 2099-01-01\n",
+        + "waivers:\n  - rule: '**'\n    dataset: '**'\n    reason: r\n    approver: a\n    expires: 2099-01-01\n",
         encoding="utf-8",
     )
     out = run_cli("scan", ".", "--format", "markdown")[1]
-    assert out.startswith("### ✅ **tos-check: no errors**")
+    assert out.splitlines()[1].startswith("### ✅ **tos-check: nothing fails**")
     assert "🔕 waived" in out
+
+
+@pytest.mark.parametrize("source", ["option", "config"])
+def test_the_verdict_follows_the_fail_on_threshold(checkout: Path, run_cli: RunCli, source: str) -> None:
+    n = counts(run_cli)
+    assert n["warning"] and n["note"]
+
+    def verdict(threshold: str) -> str:
+        if source == "option":
+            out = run_cli("scan", ".", "--format", "markdown", "--fail-on", threshold)[1]
+        else:
+            config = checkout / "tos-check.yaml"
+            original = config.read_text(encoding="utf-8")
+            config.write_text(original + f"fail_on: {threshold}\n", encoding="utf-8")
+            out = run_cli("scan", ".", "--format", "markdown")[1]
+            config.write_text(original, encoding="utf-8")
+        return out.splitlines()[1]
+
+    assert f"{n['error'] + n['warning']} failing finding(s)" in verdict("warning")
+    assert f"{n['error'] + n['warning'] + n['note']} failing finding(s)" in verdict("note")
+    assert verdict("never").startswith("### ✅ **tos-check: nothing fails** (fail-on: never)")
 
 
 def test_size_cap_says_how_many_were_left_out(checkout: Path) -> None:

@@ -29,6 +29,10 @@ def sarif_of(run_cli: RunCli, *args: str) -> dict[str, Any]:
     return json.loads(out)  # type: ignore[no-any-return]
 
 
+def finding_count(run_cli: RunCli) -> int:
+    return len(json.loads(run_cli("scan", ".", "--format", "json", "--fail-on", "never")[1])["findings"])
+
+
 def test_the_official_schema_is_the_oasis_file() -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     assert schema["id"].startswith("https://docs.oasis-open.org/sarif/sarif/v2.1.0/")
@@ -40,7 +44,7 @@ def test_example_validates_and_every_result_sits_on_a_real_line(checkout: Path, 
     log = sarif_of(run_cli)
     assert schema_errors(log) == []
     results = log["runs"][0]["results"]
-    assert len(results) == 4
+    assert len(results) == finding_count(run_cli)
     for result in results:
         physical = result["locations"][0]["physicalLocation"]
         location = physical["artifactLocation"]
@@ -99,7 +103,7 @@ def test_waived_findings_are_suppressed_not_dropped(checkout: Path, run_cli: Run
     log = sarif_of(run_cli)
     assert schema_errors(log) == []
     results = log["runs"][0]["results"]
-    assert len(results) == 4
+    assert len(results) == finding_count(run_cli)
     waived = [r for r in results if "suppressions" in r]
     assert [r["ruleId"] for r in waived] == ["openai-terms-of-use/no-competing-models"]
     suppression = waived[0]["suppressions"][0]
@@ -131,14 +135,43 @@ def test_same_report_same_bytes(checkout: Path, run_cli: RunCli) -> None:
     assert first == second
 
 
-@pytest.mark.parametrize("path", ["/abs/data/card.md", "data/with space#.md"])
-def test_uris_are_encoded(path: str) -> None:
-    from tos_check.report.sarif import _artifact_location
+@pytest.mark.parametrize(
+    ("path", "uri"),
+    [
+        ("/abs/data/card.md", "file:///abs/data/card.md"),
+        ("data/with space#.md", "data/with%20space%23.md"),
+        ("/work/repo/data/card.md", "data/card.md"),
+        ("../other/card.md", "file:///work/other/card.md"),
+        ("data/../../other/card.md", "file:///work/other/card.md"),
+        ("./data/./card.md", "data/card.md"),
+    ],
+)
+def test_uris_are_encoded_and_never_leave_the_root(path: str, uri: str) -> None:
+    from tos_check.report.sarif import SRCROOT, _artifact_location
 
-    location = _artifact_location(path)
-    assert unquote(location["uri"].removeprefix("file://")) == path
-    assert ("uriBaseId" in location) is (not path.startswith("/"))
-    assert " " not in location["uri"] and "#" not in location["uri"]
+    location = _artifact_location(path, "/work/repo")
+    assert location["uri"] == uri
+    assert location.get("uriBaseId") == (None if uri.startswith("file://") else SRCROOT)
+
+
+def test_a_scan_from_a_subfolder_points_outside_with_absolute_uris(
+    checkout: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (checkout / "sub").mkdir()
+    monkeypatch.chdir(checkout / "sub")
+    code, out, err = run_cli("scan", "..", "--format", "sarif", "--fail-on", "never")
+    assert code == 0, err
+    log = json.loads(out)
+    assert schema_errors(log) == []
+    locations = [
+        loc["physicalLocation"]["artifactLocation"]
+        for result in log["runs"][0]["results"]
+        for loc in [*result["locations"], *result.get("relatedLocations", [])]
+    ]
+    assert locations
+    for location in locations:
+        assert "uriBaseId" not in location and location["uri"].startswith("file://"), location
+        assert Path(unquote(location["uri"].removeprefix("file://"))).is_file()
 
 
 def test_a_waiver_renders_from_the_model(checkout: Path) -> None:

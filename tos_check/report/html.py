@@ -23,6 +23,7 @@ from tos_check.lineage.model import Location
 from tos_check.report.interface import Reporter
 from tos_check.report.lineage_svg import NO_PROVIDER, RELATION_WORDS, draw, lineage_graph
 from tos_check.report.model import ArtifactStatus, Generator, Report
+from tos_check.report.signature import HTML_GENERATOR
 
 UNVERIFIED = "unverified: encoded from secondary sources"
 _LINKABLE = re.compile(r"https?://[^\s\"'<>`\x00-\x1f\x7f]+", re.IGNORECASE)
@@ -70,7 +71,7 @@ class HtmlReporter:
         )
         out: list[str] = [
             "<!DOCTYPE html>\n",
-            '<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+            f'<html lang="en">\n<head>\n<meta charset="utf-8">\n{HTML_GENERATOR}\n',
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n',
             '<meta name="referrer" content="no-referrer">\n',
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
@@ -216,9 +217,9 @@ def _summary(out: list[str], report: Report) -> None:
     if report.since is not None:
         since = report.since
         out.append(
-            f'<p>Only what changed since <span class="mono">{_e(since.ref)}</span> (commit '
-            f'<span class="mono">{_e(since.commit)}</span>): {since.hidden:,} finding(s) that commit has too are '
-            "left out.</p>\n"
+            f'<p>Compared with <span class="mono">{_e(since.ref)}</span> (commit '
+            f'<span class="mono">{_e(since.commit)}</span>): {since.new:,} new finding(s); {since.unchanged:,} that '
+            "commit has too are unchanged (shown, not failing the run).</p>\n"
         )
     for decoded in report.encodings:
         out.append(
@@ -289,15 +290,16 @@ def _findings(out: list[str], report: Report) -> None:
     out.append('<div class="row heading" aria-hidden="true">')
     out.extend(f"<span>{name}</span>" for name in COLUMNS)
     out.append('</div>\n<div class="findings" id="findings-list">\n')
+    found_before = report.found_before()
     for index, (finding, values) in enumerate(zip(report.findings, facets, strict=True), start=1):
-        _finding(out, index, finding, values)
+        _finding(out, index, finding, values, found_before)
     out.append("</div>\n</section>\n")
 
 
 COLUMNS = ("Severity", "Effect", "Rule", "Dataset", "Provider and model", "Confidence", "Where")
 
 
-def _finding(out: list[str], index: int, finding: Finding, values: dict[str, str]) -> None:
+def _finding(out: list[str], index: int, finding: Finding, values: dict[str, str], found_before: str) -> None:
     data = " ".join(f'data-{facet}="{_e(value)}"' for facet, value in values.items())
     waived = " waived" if finding.waived else ""
     out.append(
@@ -308,7 +310,7 @@ def _finding(out: list[str], index: int, finding: Finding, values: dict[str, str
     if finding.waived:
         badges.append(_badge("waived", "waived"))
     elif finding.baseline == "unchanged":
-        badges.append(_badge("in baseline", "waived"))
+        badges.append(_badge("unchanged", "waived"))
     if finding.clause is not None and not finding.clause.verified:
         badges.append(_badge(UNVERIFIED, "unverified"))
     model = finding.model or "no model named"
@@ -326,7 +328,7 @@ def _finding(out: list[str], index: int, finding: Finding, values: dict[str, str
     out.extend(f'<span data-column="{name}">{cell}</span>' for name, cell in zip(COLUMNS, cells, strict=True))
     out.append("</div>\n<details>")
     out.append(f'<summary>{_e(finding.message)}</summary>\n<div class="detail">\n')
-    _acceptance(out, finding)
+    _acceptance(out, finding, found_before)
     _chain(out, finding)
     _clause(out, finding)
     _obligations(out, finding)
@@ -335,7 +337,7 @@ def _finding(out: list[str], index: int, finding: Finding, values: dict[str, str
     out.append("</div></details>\n</article>\n")
 
 
-def _acceptance(out: list[str], finding: Finding) -> None:
+def _acceptance(out: list[str], finding: Finding, found_before: str) -> None:
     waiver = finding.waiver
     if waiver is not None:
         out.append(
@@ -346,8 +348,8 @@ def _acceptance(out: list[str], finding: Finding) -> None:
         )
     elif finding.baseline == "unchanged":
         out.append(
-            '<p class="accepted"><strong>In the baseline</strong>: accepted earlier, it does not fail the run; it is '
-            "shown so that the acceptance can be reviewed.</p>\n"
+            f'<p class="accepted"><strong>Unchanged</strong>: found before, in {_e(found_before)}; it does not fail '
+            "the run; it is shown so that the acceptance can be reviewed.</p>\n"
         )
 
 

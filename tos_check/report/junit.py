@@ -1,9 +1,10 @@
 """`--format junit`: JUnit XML for the test views of GitLab, Jenkins and GitHub test reporters.
 
 One test case per dataset and policy (the policy's findings for that dataset, together), so a CI test view
-lists each dataset's verdict per provider document. A case fails on an error-level finding that is not
-accepted; an accepted one (waived, or in the baseline) is `skipped` with the reason; warnings and notes
-pass and are printed in the case's output. A clear dataset is one passing case. Input the scan could not
+lists each dataset's verdict per provider document. A case fails on a finding that fails the run (at the
+report's `fail_on` threshold, as the exit code, and not accepted); one whose such findings are all accepted
+(waived, or unchanged since the baseline or --since ref) is `skipped` with the reason; findings below the
+threshold pass and are printed in the case's output. A clear dataset is one passing case. Input the scan could not
 read is an `error` case each: a partial scan must not look green.
 """
 
@@ -44,7 +45,7 @@ class JunitReporter:
                 case = ET.SubElement(suite, "testcase", classname=_x(dataset), name="no restricting terms")
                 _where(case, locations.get(dataset))
             for policy in sorted(by_policy):
-                _case(suite, dataset, policy, by_policy[policy])
+                _case(suite, dataset, policy, by_policy[policy], report)
         if report.problems:
             suite = ET.SubElement(root, "testsuite", name="tos-check input")
             for problem in report.problems:
@@ -57,20 +58,21 @@ class JunitReporter:
         return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _case(suite: ET.Element, dataset: str, policy: str, findings: list[Finding]) -> None:
+def _case(suite: ET.Element, dataset: str, policy: str, findings: list[Finding], report: Report) -> None:
     case = ET.SubElement(suite, "testcase", classname=_x(dataset), name=_x(policy))
     _where(case, findings[0].location)
-    failing = [f for f in findings if f.severity == "error" and not f.accepted]
-    accepted = [f for f in findings if f.severity == "error" and f.accepted]
+    found_before = report.found_before()
+    failing = [f for f in findings if report.at_threshold(f) and not f.accepted]
+    accepted = [f for f in findings if report.at_threshold(f) and f.accepted]
     if failing:
         first = failing[0]
         failure = ET.SubElement(case, "failure", message=_x(first.message), type=first.effect)
-        failure.text = _x("\n\n".join(_details(f) for f in failing))
+        failure.text = _x("\n\n".join(_details(f, found_before) for f in failing))
     elif accepted:
-        ET.SubElement(case, "skipped", message=_x("; ".join(_why_accepted(f) for f in accepted)))
+        ET.SubElement(case, "skipped", message=_x("; ".join(_why_accepted(f, found_before) for f in accepted)))
     others = [f for f in findings if f not in failing]
     if others:
-        ET.SubElement(case, "system-out").text = _x("\n\n".join(_details(f) for f in others))
+        ET.SubElement(case, "system-out").text = _x("\n\n".join(_details(f, found_before) for f in others))
 
 
 def _where(case: ET.Element, location: Location | None) -> None:
@@ -81,14 +83,14 @@ def _where(case: ET.Element, location: Location | None) -> None:
         case.set("line", str(location.line))
 
 
-def _why_accepted(finding: Finding) -> str:
+def _why_accepted(finding: Finding, found_before: str) -> str:
     if finding.waiver is not None:
         waiver = finding.waiver
         return f"{finding.rule} waived: {waiver.reason} ({waiver.approver}, until {waiver.expires})"
-    return f"{finding.rule} in the baseline"
+    return f"{finding.rule} unchanged: found before, in {found_before}"
 
 
-def _details(finding: Finding) -> str:
+def _details(finding: Finding, found_before: str) -> str:
     lines = [
         f"{finding.severity.upper()} {finding.rule} [{finding.effect}] at {finding.location}",
         finding.message,
@@ -104,7 +106,7 @@ def _details(finding: Finding) -> str:
         if not finding.clause.verified:
             lines.append("unverified: encoded from secondary sources")
     if finding.accepted:
-        lines.append(_why_accepted(finding))
+        lines.append(_why_accepted(finding, found_before))
     return "\n".join(lines)
 
 

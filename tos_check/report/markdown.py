@@ -1,6 +1,7 @@
-"""`--format markdown`: a pull-request comment. The verdict and counts first, then a table of the error
-findings a reviewer must act on, the rest folded in `<details>`. GitHub refuses comments over 65,536
-characters, so the text stops short of that with how many findings were left out."""
+"""`--format markdown`: a pull-request comment. The verdict and counts first, then a table of the findings
+at the run's `fail_on` threshold (what a reviewer must act on), the rest folded in `<details>`. GitHub
+refuses comments over 65,536 characters, so the text stops short of that with how many findings were left
+out. The first line is a hidden marker, so a CI step can find its own comment again and edit it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tos_check.evaluate.finding import Finding
 from tos_check.hookspecs import hookimpl
 from tos_check.report.interface import Reporter
 from tos_check.report.model import Report
+from tos_check.report.signature import MARKDOWN_MARKER
 
 MAX_CHARS = 60_000
 """Room under GitHub's 65,536 for what a CI step adds around the report."""
@@ -23,11 +25,11 @@ class MarkdownReporter:
 
     def render(self, report: Report, *, color: bool = False) -> str:
         head = _head(report)
-        errors = [f for f in report.findings if f.severity == "error"]
-        others = [f for f in report.findings if f.severity != "error"]
+        acting = [f for f in report.findings if report.at_threshold(f)]
+        others = [f for f in report.findings if not report.at_threshold(f)]
         tail = _tail(report)
         budget = self.max_chars - len(head) - len(tail) - 200
-        body, left_out = _sections(errors, others, budget)
+        body, left_out = _sections(acting, others, budget)
         if left_out:
             body.append(f"\n_{left_out} more finding(s) not shown; the full report: `--format html` or `json`._\n")
         return head + "".join(body) + tail
@@ -35,14 +37,16 @@ class MarkdownReporter:
 
 def _head(report: Report) -> str:
     counts = report.summary.findings
-    failing = [f for f in report.findings if f.severity == "error" and not f.accepted]
+    failing = report.failing()
+    threshold = f"(fail-on: {report.fail_on})"
     if report.summary.partial:
         verdict = "⚠️ **tos-check: partial scan**: some input could not be read, the result cannot be trusted"
     elif failing:
-        verdict = f"❌ **tos-check: {len(failing)} error(s)** in the training data's terms"
+        verdict = f"❌ **tos-check: {len(failing)} failing finding(s)** in the training data's terms {threshold}"
     else:
-        verdict = "✅ **tos-check: no errors**"
+        verdict = f"✅ **tos-check: nothing fails** {threshold}"
     lines = [
+        MARKDOWN_MARKER,
         f"### {verdict}",
         "",
         f"Declared use: {_cell(_use(report))}",
@@ -55,10 +59,10 @@ def _head(report: Report) -> str:
     ]
     if report.baseline is not None:
         b = report.baseline
-        lines += [f"Baseline: {b.unchanged} finding(s) baselined, {b.new} new, {b.gone} entries gone.", ""]
+        lines += [f"Baseline: {b.unchanged} finding(s) unchanged, {b.new} new, {b.gone} entries gone.", ""]
     if report.since is not None:
         s = report.since
-        lines += [f"Only findings new since `{_code(s.ref)}` ({s.commit[:12]}); {s.hidden} older ones not shown.", ""]
+        lines += [f"Since `{_code(s.ref)}` ({s.commit[:12]}): {s.new} new finding(s), {s.unchanged} unchanged.", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -72,23 +76,23 @@ def _use(report: Report) -> str:
 TABLE_HEAD = "| | rule | dataset | model | where | terms |\n|---|---|---|---|---|---|\n"
 
 
-def _sections(errors: list[Finding], others: list[Finding], budget: int) -> tuple[list[str], int]:
-    """The error table, then the folded rest, each row while it fits; returns the text and how many
-    findings did not fit."""
+def _sections(acting: list[Finding], others: list[Finding], budget: int) -> tuple[list[str], int]:
+    """The table of findings at the threshold, then the folded rest, each row while it fits; returns the
+    text and how many findings did not fit."""
     body: list[str] = []
     shown = 0
-    if errors:
-        rows = _table(errors, budget)
+    if acting:
+        rows = _table(acting, budget)
         body += [TABLE_HEAD, *rows, "\n"]
         shown += len(rows)
         budget -= sum(map(len, body))
-    if others and shown == len(errors):
-        opening = f"<details><summary>{len(others)} warning(s) and note(s)</summary>\n\n"
+    if others and shown == len(acting):
+        opening = f"<details><summary>{len(others)} finding(s) below the fail-on threshold</summary>\n\n"
         closing = "\n</details>\n"
         rows = _table(others, budget - len(opening) - len(closing))
         body += [opening, TABLE_HEAD, *rows, closing]
         shown += len(rows)
-    return body, len(errors) + len(others) - shown
+    return body, len(acting) + len(others) - shown
 
 
 def _table(findings: list[Finding], budget: int) -> list[str]:
@@ -108,7 +112,7 @@ def _row(finding: Finding) -> str:
     if finding.waiver is not None:
         mark = "🔕 waived"
     elif finding.baseline == "unchanged":
-        mark = "baselined"
+        mark = "unchanged"
     terms = "-"
     if finding.policy is not None and finding.clause is not None:
         policy, clause = finding.policy, finding.clause

@@ -12,6 +12,8 @@ from tos_check.evaluate.finding import SEVERITY_RANK, Finding
 from tos_check.lineage.model import Location
 from tos_check.use import DeclaredUse
 
+FailOn = Literal["error", "warning", "note", "never"]
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -110,7 +112,10 @@ class BaselineStatus(_Out):
 class SinceStatus(_Out):
     ref: str
     commit: str
-    hidden: int = Field(description="Findings a scan of that commit has too, left out of this report.")
+    unchanged: int = Field(
+        description="Findings a scan of that commit has too: reported as `baseline: unchanged`, not failing the run."
+    )
+    new: int = Field(description="Findings that scan does not have.")
 
 
 class Report(_Out):
@@ -131,9 +136,22 @@ class Report(_Out):
     waivers: list[WaiverStatus] = Field([], description="The waivers of the config, in file order.")
     baseline: BaselineStatus | None = Field(None, description="With --baseline: what it matched.")
     since: SinceStatus | None = Field(None, description="With --since: the commit compared against.")
+    fail_on: FailOn = Field(
+        "error", description="The --fail-on threshold (or the config's fail_on) the run's exit code follows."
+    )
 
-    def failing(self, threshold: str) -> list[Finding]:
-        """Findings that fail the run at this --fail-on: at least that severe and not accepted."""
-        if threshold == "never":
-            return []
-        return [f for f in self.findings if not f.accepted and SEVERITY_RANK[f.severity] <= SEVERITY_RANK[threshold]]
+    def at_threshold(self, finding: Finding) -> bool:
+        """At least as severe as `fail_on`: what fails the run unless accepted. Every format that gives a
+        verdict asks this, so none can disagree with the exit code."""
+        return self.fail_on != "never" and SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[self.fail_on]
+
+    def found_before(self) -> str:
+        """Where an `unchanged` finding was found before, in words for the reports: the baseline file, the
+        --since ref, or either."""
+        places = [f"the baseline {self.baseline.path}"] if self.baseline is not None else []
+        places += [f"the scan at {self.since.ref}"] if self.since is not None else []
+        return " or ".join(places) or "the baseline"
+
+    def failing(self) -> list[Finding]:
+        """Findings that fail the run: at the threshold and not accepted."""
+        return [f for f in self.findings if self.at_threshold(f) and not f.accepted]

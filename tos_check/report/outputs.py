@@ -1,7 +1,8 @@
 """Where each report goes. `--format NAME[=PATH]` is repeatable, so one scan writes every report CI needs
 (`--format sarif=tos.sarif --format junit=tos.xml`); a format without a path goes to `--output`, or to
-stdout. Files are written whole or not at all: to a temporary file beside the target, then renamed over it,
-so a reader (an upload step, a browser) never sees half a report."""
+stdout; `-` as a path is stdout, as for most command-line tools. Files are written whole or not at all: to
+a temporary file beside the target, then renamed over it, so a reader (an upload step, a browser) never
+sees half a report."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ class Output:
     """None: stdout."""
 
 
+STDOUT = "-"
+
+
 class OutputSpecError(ValueError):
     """A --format/--output combination that cannot be what the user meant; the message says why."""
 
@@ -36,9 +40,9 @@ def parse_outputs(specs: Collection[str], output: Path | None, available: Collec
             raise OutputSpecError(f"unknown format {name!r}; available: {', '.join(sorted(available))}")
         if sep and not path.strip():
             raise OutputSpecError(f"{spec!r} names no file; write {name}=PATH, or {name} alone for stdout")
-        outputs.append(Output(name, Path(path) if sep else None))
+        outputs.append(Output(name, Path(path) if sep and path.strip() != STDOUT else None))
     unplaced = [o for o in outputs if o.path is None]
-    if output is not None:
+    if output is not None and str(output) != STDOUT:
         if len(unplaced) != 1:
             raise OutputSpecError(
                 "--output names one file, for the one format given without a path; give each format its own "
@@ -77,12 +81,15 @@ def unwritable(outputs: list[Output]) -> list[Problem]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Raises InputError naming the file when the write fails; the target is then untouched."""
+    """Raises InputError naming the file when the write fails; the target is then untouched, and no
+    temporary file is left behind, whatever ended the write (Ctrl-C too)."""
     tmp = temporary_path(path)
     try:
         with os.fdopen(create(tmp), "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         commit(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         discard(tmp)
-        raise InputError([Problem(str(path), None, f"cannot write the report: {exc.strerror or exc}")]) from None
+        if isinstance(exc, OSError):
+            raise InputError([Problem(str(path), None, f"cannot write the report: {exc.strerror or exc}")]) from None
+        raise

@@ -3,16 +3,17 @@
 What GitHub reads decides the shape: one rule per policy clause (its summary, citation and source as help),
 `security-severity` with the `security` tag (GitHub shows a severity only for rules tagged so), results at
 the metadata file and line that gave the evidence, with URIs relative to `%SRCROOT%` (the folder the scan
-ran in, which in CI is the checkout), and `partialFingerprints` from the finding's identity (rule, dataset,
-model) so an alert stays one alert, on the right line, across runs and file moves. Waived findings are
-results with `suppressions`; with a baseline each result has its `baselineState`.
+ran in, which in CI is the checkout; a file outside it is an absolute `file://` URI, never `../`), and
+`partialFingerprints` from the finding's identity (rule, dataset, model) so an alert stays one alert, on
+the right line, across runs and file moves. Waived findings are results with `suppressions`; with a
+baseline or --since each result has its `baselineState`.
 """
 
 from __future__ import annotations
 
-import json
+import posixpath
 from collections.abc import Callable
-from pathlib import PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from tos_check.hookspecs import hookimpl
 from tos_check.lineage.model import Location
 from tos_check.report.interface import Reporter
 from tos_check.report.model import Report
+from tos_check.report.signature import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -40,6 +42,7 @@ class SarifReporter:
     def render(self, report: Report, *, color: bool = False) -> str:
         rules = _rules(report.findings)
         index = {rule["id"]: i for i, rule in enumerate(rules)}
+        root = Path.cwd().as_posix()
         run: dict[str, Any] = {
             "tool": {
                 "driver": {
@@ -50,14 +53,13 @@ class SarifReporter:
                 }
             },
             "columnKind": "unicodeCodePoints",
-            "results": [_result(f, index[f.rule]) for f in report.findings],
+            "results": [_result(f, index[f.rule], root) for f in report.findings],
             "invocations": [_invocation(report)],
             "properties": {"declaredUse": report.use.model_dump(mode="json")},
         }
         if report.baseline is not None:
             run["baselineGuid"] = _guid(report.baseline.path)
-        log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-        return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json_text({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
 
 
 def _rules(findings: list[Finding]) -> list[dict[str, Any]]:
@@ -155,7 +157,7 @@ def _help_markdown(summary: str, finding: Finding | None) -> str:
     return "\n\n".join(parts)
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, root: str) -> dict[str, Any]:
     where = _anchor(finding)
     result: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -163,7 +165,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "level": LEVEL[finding.severity],
         "kind": "fail",
         "message": {"text": finding.message},
-        "locations": [_location(where)],
+        "locations": [_location(where, root)],
         "partialFingerprints": {FINGERPRINT: finding_id(*finding.key())},
         "properties": {
             "findingId": finding.id,
@@ -177,7 +179,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "verified": finding.clause.verified if finding.clause else None,
         },
     }
-    related = _related(finding, where)
+    related = _related(finding, where, root)
     if related:
         result["relatedLocations"] = related
     if finding.waiver is not None:
@@ -187,7 +189,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
                 "kind": "external",
                 "status": "accepted",
                 "justification": f"{waiver.reason} (approved by {waiver.approver}, expires {waiver.expires})",
-                "location": _location(_parse_source(waiver.source)),
+                "location": _location(_parse_source(waiver.source), root),
             }
         ]
     if finding.baseline is not None:
@@ -202,7 +204,7 @@ def _anchor(finding: Finding) -> Location:
     return next((loc for loc in candidates if loc.line is not None), finding.location)
 
 
-def _related(finding: Finding, anchor: Location) -> list[dict[str, Any]]:
+def _related(finding: Finding, anchor: Location, root: str) -> list[dict[str, Any]]:
     seen = {(anchor.path, anchor.line)}
     out: list[dict[str, Any]] = []
     steps = [(h.location, f"{h.source} --{h.relation}--> {h.target}") for h in finding.chain]
@@ -211,27 +213,30 @@ def _related(finding: Finding, anchor: Location) -> list[dict[str, Any]]:
         if (location.path, location.line) in seen:
             continue
         seen.add((location.path, location.line))
-        entry = _location(location)
+        entry = _location(location, root)
         entry["id"] = len(out) + 1
         entry["message"] = {"text": text}
         out.append(entry)
     return out
 
 
-def _location(where: Location) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": _artifact_location(where.path)}
+def _location(where: Location, root: str) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _artifact_location(where.path, root)}
     if where.line is not None:
         physical["region"] = {"startLine": where.line}
     return {"physicalLocation": physical}
 
 
-def _artifact_location(path: str) -> dict[str, Any]:
-    """Relative paths (how CI scans: from the checkout) hang off %SRCROOT%; an absolute path is a file URI,
-    which GitHub resolves against the checkout itself."""
-    posix = PurePosixPath(path.replace("\\", "/"))
-    if posix.is_absolute():
-        return {"uri": "file://" + quote(str(posix))}
-    return {"uri": quote(str(posix)), "uriBaseId": SRCROOT}
+def _artifact_location(path: str, root: str) -> dict[str, Any]:
+    """A file under `root` (the folder the scan ran in: the checkout, in CI) hangs off %SRCROOT%, however
+    the path was given; any other is an absolute file URI (GitHub maps one inside the checkout itself). A
+    relative URI never climbs out with `../`: a viewer would resolve it outside its source root."""
+    posix = posixpath.normpath(path.replace("\\", "/"))
+    absolute = posixpath.normpath(posixpath.join(root, posix))
+    inside = posixpath.relpath(absolute, root)
+    if inside != ".." and not inside.startswith("../"):
+        return {"uri": quote(inside), "uriBaseId": SRCROOT}
+    return {"uri": "file://" + quote(absolute)}
 
 
 def _parse_source(source: str) -> Location:

@@ -117,7 +117,7 @@ def _finding_block(out: _Out, finding: Finding) -> None:
     if finding.waiver is not None:
         out.append(f"  WAIVED until {finding.waiver.expires}", style="dim")
     elif finding.baseline == "unchanged":
-        out.append("  BASELINED", style="dim")
+        out.append("  UNCHANGED", style="dim")
     out.append("\n")
     out.append(f"{INDENT}{finding.location}  (confidence {finding.confidence:.2f})\n")
     out.append(_wrapped(finding.message))
@@ -178,11 +178,11 @@ def _summary_line(report: Report) -> str:
             f"{report.summary.training_known_provenance}"
         )
     waived = sum(f.waiver is not None for f in report.findings)
-    baselined = sum(f.waiver is None and f.baseline == "unchanged" for f in report.findings)
-    if waived or baselined:
-        line += f"; accepted: {waived} waived, {baselined} baselined"
+    unchanged = sum(f.waiver is None and f.baseline == "unchanged" for f in report.findings)
+    if waived or unchanged:
+        line += f"; accepted: {waived} waived, {unchanged} unchanged"
     if report.since is not None:
-        line += f"; only new since {report.since.ref} ({report.since.hidden} older not shown)"
+        line += f"; since {report.since.ref}: {report.since.new} new, {report.since.unchanged} unchanged"
     if report.summary.partial:
         line += f"; PARTIAL: {len(report.problems)} problem(s) reading input"
     return line

@@ -25,7 +25,7 @@ from tos_check.loader import MAX_METADATA_BYTES, Document, oversized, parse_yaml
 from tos_check.plugins import detectors
 from tos_check.problems import InputError, Problem
 from tos_check.sources.interface import Source
-from tos_check.walk import ScanFile
+from tos_check.walk import ScanFile, own_output
 
 DATA_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv", ".tsv", ".arrow")
 """A README.md without front matter is a dataset card only beside files with these suffixes."""
@@ -145,10 +145,14 @@ def _opens_front_matter(head: bytes) -> bool:
 
 
 def _beside_data(folder: Path) -> bool:
+    """A report tos-check left beside the README is not data (the walker skips it too)."""
     try:
         with os.scandir(folder) as entries:
             return any(
-                entry.name.lower().endswith(DATA_SUFFIXES) and entry.name.lower() not in NOT_DATA for entry in entries
+                entry.name.lower().endswith(DATA_SUFFIXES)
+                and entry.name.lower() not in NOT_DATA
+                and not own_output(ScanFile(Path(entry.path), entry.name))
+                for entry in entries
             )
     except OSError:
         return False

@@ -6,8 +6,9 @@ everything."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from functools import cache
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -36,8 +37,9 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class Waiver(BaseModel):
-    """One entry of `waivers:` in tos-check.yaml. Patterns are shell globs (`*`, `?`, `[...]`), matched
-    against the rule, the dataset id and the model string as the report writes them."""
+    """One entry of `waivers:` in tos-check.yaml. Patterns are globs matched against the rule, the dataset
+    id and the model string as the report writes them: `*` and `?` stay within one `/`-separated part (a
+    waiver for `data/*` must not reach `data/raw/secret`), `**` crosses them, `[...]` is a set."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,9 +59,43 @@ class PlacedWaiver:
 
 
 def matches(waiver: Waiver, finding: Finding) -> bool:
-    if not (fnmatchcase(finding.rule, waiver.rule) and fnmatchcase(finding.artifact, waiver.dataset)):
+    if not (_glob(waiver.rule).fullmatch(finding.rule) and _glob(waiver.dataset).fullmatch(finding.artifact)):
         return False
-    return waiver.model is None or (finding.model is not None and fnmatchcase(finding.model, waiver.model))
+    return waiver.model is None or (finding.model is not None and bool(_glob(waiver.model).fullmatch(finding.model)))
+
+
+@cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            parts.append(".*")
+            i += 2
+            continue
+        char = pattern[i]
+        i += 1
+        if char == "*":
+            parts.append("[^/]*")
+        elif char == "?":
+            parts.append("[^/]")
+        elif char == "[" and (end := _set_end(pattern, i)) != -1:
+            body = pattern[i:end]
+            negate = body.startswith("!")
+            body = re.escape(body[1:] if negate else body).replace("\\-", "-")
+            parts.append(f"[{'^' if negate else ''}{body}]")
+            i = end + 1
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _set_end(pattern: str, start: int) -> int:
+    """Where the `]` closing a set opened just before `start` is (-1: none, the `[` is literal). As in the
+    shell, a `]` first in the set (after `!`) belongs to it."""
+    i = start + (pattern.startswith("!", start))
+    i += pattern.startswith("]", i)
+    return pattern.find("]", i)
 
 
 def apply_waivers(report: Report, waivers: list[PlacedWaiver], today: dt.date, *, enabled: bool = True) -> Report:
@@ -72,10 +108,10 @@ def apply_waivers(report: Report, waivers: list[PlacedWaiver], today: dt.date, *
         hits = [i for i, finding in enumerate(findings) if matches(waiver, finding)]
         if not enabled:
             state = "ignored"
-        elif today > waiver.expires:
-            state = "expired"
+        elif not hits:  # expired or not, a waiver that matches nothing is one to remove
+            state = "stale"
         else:
-            state = "active" if hits else "stale"
+            state = "expired" if today > waiver.expires else "active"
         if state == "active":
             applied = AppliedWaiver(
                 reason=waiver.reason, approver=waiver.approver, expires=waiver.expires, source=placed.source
@@ -105,8 +141,8 @@ def waiver_warnings(report: Report) -> list[str]:
     for status in report.waivers:
         if status.state == "expired":
             lines.append(
-                f"{status.source}: waiver expired on {status.expires}; the {status.matched} finding(s) it "
-                "matches are no longer waived (renew it with a new date, or remove it)"
+                f"{status.source}: waiver expired after {status.expires} (its last day); the {status.matched} "
+                "finding(s) it matches are no longer waived (renew it with a new date, or remove it)"
             )
         elif status.state == "stale":
             lines.append(
