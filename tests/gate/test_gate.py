@@ -108,22 +108,19 @@ def test_fingerprints_hold_back_records_that_name_no_model() -> None:
         {"response": "Paris is the capital of France."},
         {"messages": [{"role": "assistant", "content": "As an AI language model, I cannot."}]},
         {"model": "deepseek-v3", "response": "I'm ChatGPT, hi."},
+        {"model": "gpt-4-0613", "response": "I'm Claude, an AI assistant made by Anthropic."},
     ]
     decided = g.decide_records(records)
-    assert [d.action for d in decided] == ["quarantine", "pass", "quarantine", "quarantine"]
+    assert [d.action for d in decided] == ["quarantine", "pass", "quarantine", "quarantine", "quarantine"]
     assert decided[0].fingerprint == "anthropic/self-id-claude" and decided[0].model == "claude"
     assert decided[0].reason is not None and "weak evidence" in decided[0].reason
     assert decided[2].fingerprint == "openai/as-an-ai-language-model"
     # The DeepSeek field alone passes (MIT); the ChatGPT phrase in its text is the stronger verdict.
     assert decided[3].fingerprint == "openai/self-id-chatgpt" and decided[3].effect == "prohibited"
+    # Held back as prohibited by its own field: its text is not searched, the field's verdict is the reason.
+    assert decided[4].model == "gpt-4-0613" and decided[4].fingerprint is None
     assert [g.decide_record(r) for r in records] == decided
     mixed = [*records, {"response": 42}]  # a number where others have text: Arrow cannot hold them together
     assert g.decide_records(mixed)[: len(records)] == decided
-    assert [
-        d.action for d in Gate.from_config(PUBLIC_CHAT, as_of=AS_OF, fingerprints=False).decide_records(records)
-    ] == [
-        "pass",
-        "pass",
-        "pass",
-        "pass",
-    ]
+    without = Gate.from_config(PUBLIC_CHAT, as_of=AS_OF, fingerprints=False).decide_records(records)
+    assert [d.action for d in without] == ["pass", "pass", "pass", "pass", "quarantine"]

@@ -255,3 +255,24 @@ def test_a_held_line_is_the_record_with_its_decision_added(raw: bytes) -> None:
         "line": 42,
     }
     assert json.loads(line) == record
+
+
+def test_parquet_batches_follow_the_size_of_the_rows(
+    tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows of kilobytes are read a few at a time (memory stays bounded whatever the row size), with the same
+    sinks as in one batch."""
+    from tos_check.sources.records import parquet
+
+    source = tmp_path / "in.parquet"
+    rows = [{"model": r.get("model"), "text": "x" * 5000 + str(i)} for i, r in enumerate(GOOD * 10)]
+    pq.write_table(pa.Table.from_pylist(rows), source)
+    whole = [(tmp_path / f"whole-{n}.parquet") for n in ("p", "q")]
+    assert gate_cli(str(source), "--pass", str(whole[0]), "--quarantine", str(whole[1]), "--use", str(use))[0] == 0
+    monkeypatch.setattr(parquet, "BATCH_BYTES", 20_000)
+    assert parquet.batch_rows(pq.ParquetFile(source)) in range(1, 10)
+    small = [(tmp_path / f"small-{n}.parquet") for n in ("p", "q")]
+    assert gate_cli(str(source), "--pass", str(small[0]), "--quarantine", str(small[1]), "--use", str(use))[0] == 0
+    for a, b in zip(whole, small, strict=True):
+        assert pq.read_table(a).equals(pq.read_table(b))
+    assert pq.read_table(small[1])["_tos_check_record"].to_pylist() == list(range(0, 40, 4))

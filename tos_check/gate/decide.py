@@ -3,7 +3,9 @@
 per batch, Python touches only the distinct strings of each model column.
 
 A record's decision is the strongest verdict of any model it names or fingerprint its text matches:
-quarantine when one holds it back (a finding at or above `quarantine_on`), with that verdict's reason.
+quarantine when one holds it back (a finding at or above `quarantine_on`), with that verdict's reason. The
+text of a record that a model field already holds back as prohibited at error level is not searched: no
+fingerprint could make its decision stronger.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ DECISION_SCHEMA = pa.schema(
 
 _VID_BITS = 24
 _VID_MASK = (1 << _VID_BITS) - 1
+_SETTLED = 1 << _VID_BITS
+"""Scores below this have rank 0 (quarantined, error, prohibited): nothing can be stronger, so the text of a
+record a model field holds back at that level is not searched for fingerprints."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +140,12 @@ class Gate:
             scores = self._spread(values, lambda names, role=leaf.role: [self._model_score(n, role) for n in names])
             best = _stronger(best, _per_record(owners, scores, rows))
         if self.fingerprints is not None:
+            open_rows = None if best is None else pc.invert(_settled(best))
             for leaf in text_cols:
                 values, owners = leaf_values(data, leaf)
+                if open_rows is not None and len(values):
+                    still = open_rows.take(owners)
+                    values, owners = values.filter(still), owners.filter(still)
                 if len(values) == 0:
                     continue
                 ids = self.fingerprints.first_match(values)
@@ -182,7 +191,7 @@ class Gate:
             score = self._model_score(name, role)
             if score is not None and (best is None or score < best[0]):
                 best = (score, score & _VID_MASK)
-        if self.fingerprints is not None:
+        if self.fingerprints is not None and (best is None or best[0] >= _SETTLED):
             for text in texts_in(record):
                 found = self.fingerprints.match(text)
                 score = self._fingerprint_score(found.id if found else None)
@@ -277,3 +286,8 @@ def _per_record(owners: pa.Array, scores: pa.Array, rows: int) -> pa.Array:
 
 def _stronger(a: pa.Array | None, b: pa.Array) -> pa.Array:
     return b if a is None else pc.min_element_wise(a, b, skip_nulls=True)
+
+
+def _settled(best: pa.Array) -> pa.Array:
+    """Records whose strongest verdict so far has rank 0 (null scores: not settled)."""
+    return pc.fill_null(pc.less(best, pa.scalar(_SETTLED, pa.int64())), False)

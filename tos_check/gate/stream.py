@@ -32,11 +32,12 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from tos_check.atomic import commit, discard, temporary_path
 from tos_check.gate.decide import PREFIX, QUARANTINE, Decision, Gate
 from tos_check.problems import InputError, Problem
+from tos_check.sources.records.parquet import batch_rows, open_parquet
 
 Format = Literal["jsonl", "parquet"]
-CHUNK_BYTES = 8 << 20
-"""JSONL is read this much at a time (then cut at the last newline): memory stays flat whatever the size."""
-PARQUET_BATCH_ROWS = 65_536
+CHUNK_BYTES = 32 << 20
+"""JSONL is read this much at a time (then cut at the last newline): memory stays flat whatever the size,
+and each chunk is one columnar decision (8 MiB chunks spent twice as long deciding, measured)."""
 ARROW_BLOCK = 1 << 20
 RECORD_KEY = "_tos_check"
 """In a quarantined JSONL record: the decision, the input file and the line."""
@@ -243,10 +244,10 @@ class GateRun:
 
     def parquet(self, path: Path) -> None:
         summary = self._summary(path)
-        source = pq.ParquetFile(path)
+        source = open_parquet(path)
         self.passed.empty_schema(source.schema_arrow)
         offset = 0
-        for batch in source.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+        for batch in source.iter_batches(batch_size=batch_rows(source)):
             table = pa.Table.from_batches([batch])
             annotated = self.gate.annotate(table)
             mask = pc.equal(annotated[f"{PREFIX}action"], QUARANTINE)

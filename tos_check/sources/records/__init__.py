@@ -119,12 +119,11 @@ def _undecodable(file: ScanFile, encoding: str | None, exc: UnicodeDecodeError) 
 
 def _read_parquet(file: ScanFile, tally: Tally) -> None:
     import pyarrow as pa  # type: ignore[import-untyped]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-    from tos_check.sources.records.parquet import read_parquet
+    from tos_check.sources.records.parquet import open_parquet, read_parquet
 
     try:
-        with pq.ParquetFile(file.path) as parquet:
+        with open_parquet(file.path) as parquet:
             read_parquet(parquet, tally)
     except (pa.ArrowException, ValueError) as exc:
         tally.problems.append(Problem(file.display, None, f"not a readable Parquet file: {exc}"))

@@ -9,6 +9,9 @@ the content-fingerprint engine a column at a time, as in the record gate.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from pathlib import Path
+
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
@@ -21,6 +24,34 @@ from tos_check.sources.records.fields import model_name, text_role
 from tos_check.sources.records.tally import Tally
 
 BATCH_ROWS = 65_536
+"""The most rows in a batch: enough for Arrow's kernels to amortise their per-call cost."""
+BATCH_BYTES = 32 << 20
+"""About how much uncompressed data a batch holds: a chat dataset's rows run to kilobytes, so a fixed row
+count would hold hundreds of megabytes at once (2.4 GB peak on a 600 MB file, measured)."""
+
+
+def open_parquet(path: Path) -> pq.ParquetFile:
+    """A Parquet file for reading batch after batch. Without pre-buffering: pyarrow keeps pre-buffered row
+    groups until the reader closes, so memory grew with the file (400 MiB to 1 GB over 60 MB to 600 MB,
+    measured); without it, memory follows the batch."""
+    return pq.ParquetFile(path, pre_buffer=False)
+
+
+def batch_rows(parquet: pq.ParquetFile, columns: Collection[str] | None = None) -> int:
+    """Rows per batch so that a batch of `columns` (Parquet column paths; None: all) holds about BATCH_BYTES,
+    from the sizes the file's metadata records, at most BATCH_ROWS."""
+    meta = parquet.metadata
+    if meta.num_rows == 0:
+        return BATCH_ROWS
+    size = 0
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        for column in range(row_group.num_columns):
+            chunk = row_group.column(column)
+            if columns is None or chunk.path_in_schema in columns:
+                size += chunk.total_uncompressed_size
+    per_row: int = max(1, size // int(meta.num_rows))
+    return max(1, min(BATCH_ROWS, BATCH_BYTES // per_row))
 
 
 def read_parquet(parquet: pq.ParquetFile, tally: Tally) -> None:
@@ -32,7 +63,7 @@ def read_parquet(parquet: pq.ParquetFile, tally: Tally) -> None:
         return
     columns = list(dict.fromkeys(column for column, _ in [*leaves, *texts]))
     offset = 0
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+    for batch in parquet.iter_batches(batch_size=batch_rows(parquet, set(columns)), columns=columns):
         named = _count(batch, [leaf for _, leaf in leaves], offset, tally)
         _fingerprint(batch, [leaf for _, leaf in texts], named, offset, tally)
         offset += batch.num_rows
