@@ -11,7 +11,7 @@ fingerprint could make its decision stronger.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,19 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from tos_check.fingerprints import FingerprintSet
 from tos_check.gate.verdicts import Judge, Verdict
 from tos_check.policy.model import Role
-from tos_check.sources.records.columns import Leaf, leaf_values, model_leaves, row_numbers, string_leaves
+from tos_check.sources.records.columns import (
+    Leaf,
+    flat_values,
+    leaf_values,
+    model_leaves,
+    row_numbers,
+    string_leaves,
+)
 from tos_check.sources.records.fields import model_name, text_role, texts_in
 from tos_check.use import DeclaredUse
+
+Scorer = Callable[[pa.Array], pa.Array]
+"""Scores (int64, null where nothing applies) for an array of values, one per value."""
 
 PASS, QUARANTINE = "pass", "quarantine"
 PREFIX = "_tos_check_"
@@ -43,6 +53,8 @@ DECISION_SCHEMA = pa.schema(
 
 _VID_BITS = 24
 _VID_MASK = (1 << _VID_BITS) - 1
+_SCORE_CACHE = 1_000_000
+"""Distinct model-field values whose score is remembered: a column of free text must not grow it forever."""
 _SETTLED = 1 << _VID_BITS
 """Scores below this have rank 0 (quarantined, error, prohibited): nothing can be stronger, so the text of a
 record a model field holds back at that level is not searched for fingerprints."""
@@ -83,6 +95,7 @@ class Gate:
         self._index: dict[tuple[str, Role, str | None], int] = {}
         self._columns: tuple[int, list[pa.Array]] = (0, [])
         self._leaves: dict[pa.Schema, tuple[list[Leaf], list[Leaf]]] = {}
+        self._scores: dict[tuple[str, Role], int | None] = {}
 
     @classmethod
     def from_config(
@@ -132,26 +145,23 @@ class Gate:
 
     def decide(self, data: pa.Table | pa.RecordBatch) -> pa.Table:
         """The decision columns (DECISION_SCHEMA), one row per record, in order."""
+        return self.decisions(self.verdict_ids(data))
+
+    def verdict_ids(self, data: pa.Table | pa.RecordBatch) -> pa.Array:
+        """For each record, the index in `verdicts` of its strongest verdict (int64), null where nothing
+        applies: what `decisions` turns into columns, and what a caller can key per-verdict work on."""
         rows = data.num_rows
         best: pa.Array | None = None
         model_cols, text_cols = self._leaves_of(data.schema)
         for leaf in model_cols:
-            values, owners = leaf_values(data, leaf)
-            scores = self._spread(values, lambda names, role=leaf.role: [self._model_score(n, role) for n in names])
-            best = _stronger(best, _per_record(owners, scores, rows))
+            best = _stronger(best, self._per_row(data, leaf, None, self._model_scorer(leaf.role)))
         if self.fingerprints is not None:
             open_rows = None if best is None else pc.invert(_settled(best))
             for leaf in text_cols:
-                values, owners = leaf_values(data, leaf)
-                if open_rows is not None and len(values):
-                    still = open_rows.take(owners)
-                    values, owners = values.filter(still), owners.filter(still)
-                if len(values) == 0:
-                    continue
-                ids = self.fingerprints.first_match(values)
-                scores = self._spread(ids, lambda found: [self._fingerprint_score(f) for f in found])
-                best = _stronger(best, _per_record(owners, scores, rows))
-        return self._columns_for(best, rows)
+                best = _stronger(best, self._per_row(data, leaf, open_rows, self._fingerprint_scores))
+        if best is None:
+            return pa.nulls(rows, pa.int64())
+        return pc.bit_wise_and(best, pa.scalar(_VID_MASK, pa.int64()))
 
     def annotate(self, data: pa.Table | pa.RecordBatch) -> pa.Table:
         """The records with the decision columns added."""
@@ -215,11 +225,20 @@ class Gate:
         return (verdict.rank << _VID_BITS) | index
 
     def _model_score(self, raw: str | None, role: Role) -> int | None:
-        name = model_name(raw) if raw is not None else None
-        if name is None:
+        """The score of a model field's value: judged once per distinct string for the gate's life."""
+        if raw is None:
             return None
-        verdict = self.judge.verdict(name, role)
-        return self._register(verdict) if verdict.reason is not None else None
+        key = (raw, role)
+        try:
+            return self._scores[key]
+        except KeyError:
+            pass
+        name = model_name(raw)
+        verdict = self.judge.verdict(name, role) if name is not None else None
+        score = self._register(verdict) if verdict is not None and verdict.reason is not None else None
+        if len(self._scores) < _SCORE_CACHE:
+            self._scores[key] = score
+        return score
 
     def _fingerprint_score(self, fingerprint_id: str | None) -> int | None:
         if fingerprint_id is None or self.fingerprints is None:
@@ -228,21 +247,48 @@ class Gate:
         verdict = self.judge.verdict(fingerprint.model, "responses", fingerprint.id, fingerprint.confidence)
         return self._register(verdict) if verdict.reason is not None else None
 
+    def _per_row(
+        self, data: pa.Table | pa.RecordBatch, leaf: Leaf, only: pa.Array | None, scores: Scorer
+    ) -> pa.Array | None:
+        """The strongest score of the leaf's values in each record (null where none; None when no record has
+        a value), looking only at the records `only` marks. A flat leaf is scored value by value; a leaf in a
+        list, per record through a group-by."""
+        if leaf.flat:
+            values = flat_values(data, leaf)
+            if only is not None:
+                values = pc.if_else(only, values, pa.scalar(None, values.type))
+            return scores(values) if values.null_count < len(values) else None
+        values, owners = leaf_values(data, leaf)
+        if only is not None and len(values):
+            still = only.take(owners)
+            values, owners = values.filter(still), owners.filter(still)
+        return _per_record(owners, scores(values), data.num_rows) if len(values) else None
+
+    def _model_scorer(self, role: Role) -> Scorer:
+        return lambda values: self._spread(values, lambda names: [self._model_score(n, role) for n in names])
+
+    def _fingerprint_scores(self, values: pa.Array) -> pa.Array:
+        assert self.fingerprints is not None
+        found = self.fingerprints.first_match(values)
+        return self._spread(found, lambda ids: [self._fingerprint_score(i) for i in ids])
+
     def _spread(self, values: pa.Array, score: Any) -> pa.Array:
-        """A score per value, computed once per distinct value."""
+        """A score per value (null for a null), computed once per distinct value."""
         if len(values) == 0:
             return pa.array([], pa.int64())
         encoded = pc.dictionary_encode(values)
         distinct = pa.array(score(encoded.dictionary.to_pylist()), pa.int64())
         return distinct.take(encoded.indices)
 
-    def _columns_for(self, best: pa.Array | None, rows: int) -> pa.Table:
-        if best is None or best.null_count == len(best):
+    def decisions(self, ids: pa.Array) -> pa.Table:
+        """The decision columns (DECISION_SCHEMA) for verdict ids (`verdict_ids`)."""
+        rows = len(ids)
+        if ids.null_count == rows:
             return pa.table(
                 [pa.repeat(PASS, rows).cast(pa.string())] + [pa.nulls(rows, pa.string())] * 6, schema=DECISION_SCHEMA
             )
         table = self._verdict_table()
-        index = pc.bit_wise_and(best, pa.scalar(_VID_MASK, pa.int64()))
+        index = ids
         held = table[0].take(index)
         action = pc.if_else(pc.fill_null(held, False), QUARANTINE, PASS)
         return pa.table([action, *(column.take(index) for column in table[1:])], schema=DECISION_SCHEMA)
@@ -284,8 +330,10 @@ def _per_record(owners: pa.Array, scores: pa.Array, rows: int) -> pa.Array:
     )
 
 
-def _stronger(a: pa.Array | None, b: pa.Array) -> pa.Array:
-    return b if a is None else pc.min_element_wise(a, b, skip_nulls=True)
+def _stronger(a: pa.Array | None, b: pa.Array | None) -> pa.Array | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return pc.min_element_wise(a, b, skip_nulls=True)
 
 
 def _settled(best: pa.Array) -> pa.Array:

@@ -28,6 +28,11 @@ class Leaf:
     """Its number among all leaves, depth first, a map counting as two (key and value), as Parquet numbers
     its columns."""
 
+    @property
+    def flat(self) -> bool:
+        """In no list: one value (or null) per record."""
+        return None not in self.steps
+
 
 def string_leaves(schema: pa.Schema, role_of: Callable[[str], Role | None]) -> tuple[list[Leaf], int]:
     """The string leaves whose field (or the field of a list holding them) `role_of` gives a role, and the
@@ -69,6 +74,18 @@ def row_numbers(start: int, count: int) -> pa.Array:
     if count == 0:
         return pa.array([], pa.int64())
     return pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), count)), 1 - start)
+
+
+def flat_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf) -> pa.Array:
+    """The values of a flat leaf, one per record in order, null where the record has none."""
+    values = batch.column(leaf.steps[0])
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    for step in leaf.steps[1:]:
+        values = pc.struct_field(values, step)
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    return values
 
 
 def leaf_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf, offset: int = 0) -> tuple[pa.Array, pa.Array]:
