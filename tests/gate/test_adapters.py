@@ -10,6 +10,7 @@ import os
 import pickle
 import re
 import shlex
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -296,11 +297,25 @@ RAY_OWN_DEPRECATIONS = pytest.mark.filterwarnings("ignore::DeprecationWarning:ra
 """Ray Data sets its own deprecated settings when it copies its context to run a dataset: not ours to fix."""
 
 
-@pytest.fixture(scope="module")
-def ray_data(local_ray: Any) -> Any:
+RAY_DEADLINE = 180
+"""Seconds a Ray test may take (each takes a few): a pool starved of CPUs waits forever, and CI must fail
+with a reason rather than run out its time."""
+
+
+@pytest.fixture
+def ray_data(local_ray: Any) -> Iterator[Any]:
     from tos_check.gate.adapters import ray_data
 
-    return ray_data
+    def give_up(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"a Ray test took over {RAY_DEADLINE} s: is a worker pool waiting for CPUs?")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(RAY_DEADLINE)
+    try:
+        yield ray_data
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @RAY_OWN_DEPRECATIONS
