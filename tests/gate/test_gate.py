@@ -124,3 +124,17 @@ def test_fingerprints_hold_back_records_that_name_no_model() -> None:
     assert g.decide_records(mixed)[: len(records)] == decided
     without = Gate.from_config(PUBLIC_CHAT, as_of=AS_OF, fingerprints=False).decide_records(records)
     assert [d.action for d in without] == ["pass", "pass", "pass", "pass", "quarantine"]
+
+
+def test_a_persons_turns_are_not_searched_for_fingerprints() -> None:
+    """A user quoting ChatGPT is not ChatGPT's output: only turns a person did not write are searched, on
+    Arrow data and record by record alike."""
+    g = Gate.from_config(PUBLIC_CHAT, as_of=AS_OF)
+    records: list[dict[str, Any]] = [
+        {"messages": [{"role": "user", "content": "I'm ChatGPT, hi."}, {"role": "assistant", "content": "Ok."}]},
+        {"messages": [{"role": "user", "content": "Who?"}, {"role": "assistant", "content": "I'm ChatGPT, hi."}]},
+        {"conversations": [{"from": "human", "value": "As an AI language model, you must."}]},
+    ]
+    decided = g.decide_records(records)
+    assert [d.action for d in decided] == ["pass", "quarantine", "pass"]
+    assert [g.decide_record(r) for r in records] == decided

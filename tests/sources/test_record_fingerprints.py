@@ -108,3 +108,24 @@ def test_a_scan_reports_a_fingerprint_as_a_weak_finding_not_a_fact(tmp_path: Pat
     # --min-confidence above every fingerprint's drops them all.
     strict = scan_builtin(tmp_path, use=PUBLIC_CHAT, min_confidence=MAX_CONFIDENCE + 0.01)
     assert not [f for f in strict.findings if f.evidence[0].kind == "fingerprint"]
+
+
+SPEAKERS: list[dict[str, Any]] = [
+    # a person quoting a model in their own turn: not the model's words in the data
+    {"messages": [{"role": "user", "content": CHATGPT}, {"role": "assistant", "content": "Noted."}]},
+    # the speaker after the text, and a nested field between them: the speaker column is found all the same
+    {"messages": [{"content": CLAUDE, "meta": {"lang": "en", "turn": "1"}, "role": "Assistant"}]},
+    {"conversations": [{"from": "human", "value": BOILERPLATE}, {"from": "gpt", "value": "Sure."}]},
+    {"conversations": [{"from": "human", "value": "Who are you?"}, {"from": "gpt", "value": BOILERPLATE}]},
+]
+
+
+def test_a_persons_turns_are_not_searched(tmp_path: Path) -> None:
+    """Turns whose speaker field says a person wrote them (role user, from human) are left out, in JSONL and
+    in Parquet (whose speaker column is read beside the text)."""
+    expected = {"claude": (1, 1), "gpt-3.5-turbo": (1, 3)}
+    assert summary(fingerprinted(write_jsonl(tmp_path / "chat.jsonl", SPEAKERS))) == expected
+    for i, record in enumerate(SPEAKERS):
+        pq.write_table(table_of([record]), tmp_path / f"chat-{i}.parquet")
+        found = summary(fingerprinted(tmp_path / f"chat-{i}.parquet"))
+        assert found == {m: (1, 0) for m, (_, r) in expected.items() if r == i}, i

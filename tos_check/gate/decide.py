@@ -312,7 +312,7 @@ class Gate:
     def _leaves_of(self, schema: pa.Schema) -> tuple[list[Leaf], list[Leaf]]:
         found = self._leaves.get(schema)
         if found is None:
-            found = self._leaves[schema] = (model_leaves(schema)[0], string_leaves(schema, text_role)[0])
+            found = self._leaves[schema] = (model_leaves(schema)[0], string_leaves(schema, text_role, speakers=True)[0])
         return found
 
 

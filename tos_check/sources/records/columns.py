@@ -14,7 +14,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from tos_check.policy.model import Role
-from tos_check.sources.records.fields import role_of_field
+from tos_check.sources.records.fields import PERSON_SPEAKERS, SPEAKER_FIELDS, role_of_field
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,10 @@ class Leaf:
     index: int
     """Its number among all leaves, depth first, a map counting as two (key and value), as Parquet numbers
     its columns."""
+    speaker: str | None = None
+    """A text leaf in a chat turn: the turn's speaker field (`role`, `from`); turns of a person are left out."""
+    speaker_index: int | None = None
+    """The speaker field's leaf number (as `index`)."""
 
     @property
     def flat(self) -> bool:
@@ -34,29 +38,57 @@ class Leaf:
         return None not in self.steps
 
 
-def string_leaves(schema: pa.Schema, role_of: Callable[[str], Role | None]) -> tuple[list[Leaf], int]:
+def string_leaves(
+    schema: pa.Schema, role_of: Callable[[str], Role | None], speakers: bool = False
+) -> tuple[list[Leaf], int]:
     """The string leaves whose field (or the field of a list holding them) `role_of` gives a role, and the
-    number of leaves in the schema."""
+    number of leaves in the schema. With `speakers`, a leaf beside a speaker field (a chat turn's `role`)
+    says so, so that a person's turns can be left out."""
     found: list[Leaf] = []
     counter = [0]
+    speaker: tuple[str, int] | None = None
 
     def visit(kind: pa.DataType, steps: tuple[str | None, ...], shown: str, role: Role | None) -> None:
+        nonlocal speaker
         if pa.types.is_struct(kind):
+            outer, speaker = speaker, _speaker_of(kind, counter[0]) if speakers else None
             for i in range(kind.num_fields):
                 child = kind.field(i)
                 visit(child.type, (*steps, child.name), f"{shown}.{child.name}", role_of(child.name))
+            speaker = outer
         elif pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
             visit(kind.value_type, (*steps, None), f"{shown}[]", role)
         elif pa.types.is_map(kind):
             counter[0] += 2
         else:
             if role is not None and is_text(kind):
-                found.append(Leaf(steps, shown, role, counter[0]))
+                name, index = speaker if speaker is not None and speaker[0] != steps[-1] else (None, None)
+                found.append(Leaf(steps, shown, role, counter[0], name, index))
             counter[0] += 1
 
     for top in schema:
         visit(top.type, (top.name,), top.name, role_of(top.name))
     return found, counter[0]
+
+
+def _speaker_of(kind: pa.DataType, first: int) -> tuple[str, int] | None:
+    """A struct's speaker field (a text field named as in SPEAKER_FIELDS) and its leaf number, when it has
+    one; `first` is the number of the struct's first leaf."""
+    index = first
+    for i in range(kind.num_fields):
+        child = kind.field(i)
+        if child.name.lower() in SPEAKER_FIELDS and is_text(child.type):
+            return child.name, index
+        index += _leaf_count(child.type)
+    return None
+
+
+def _leaf_count(kind: pa.DataType) -> int:
+    if pa.types.is_struct(kind):
+        return sum(_leaf_count(kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _leaf_count(kind.value_type)
+    return 2 if pa.types.is_map(kind) else 1
 
 
 def model_leaves(schema: pa.Schema) -> tuple[list[Leaf], int]:
@@ -77,14 +109,17 @@ def row_numbers(start: int, count: int) -> pa.Array:
 
 
 def flat_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf) -> pa.Array:
-    """The values of a flat leaf, one per record in order, null where the record has none."""
+    """The values of a flat leaf, one per record in order, null where the record has none (or a person
+    wrote it, for a leaf with a speaker field)."""
     values = batch.column(leaf.steps[0])
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    parent = values
     for step in leaf.steps[1:]:
-        values = pc.struct_field(values, step)
-    if pa.types.is_dictionary(values.type):
-        values = values.cast(values.type.value_type)
+        parent, values = values, pc.struct_field(values, step)
+    values = _decoded(values)
+    if leaf.speaker is not None:
+        values = pc.if_else(_by_a_person(pc.struct_field(parent, leaf.speaker)), pa.scalar(None, values.type), values)
     return values
 
 
@@ -94,14 +129,29 @@ def leaf_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf, offset: int = 0) -
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     rows: pa.Array = row_numbers(offset, batch.num_rows)
+    parent = values
     for step in leaf.steps[1:]:
         if step is None:
             parents = pc.list_parent_indices(values)
             values = pc.list_flatten(values)
             rows = rows.take(parents)
         else:
-            values = pc.struct_field(values, step)
-    if pa.types.is_dictionary(values.type):
-        values = values.cast(values.type.value_type)
+            parent, values = values, pc.struct_field(values, step)
+    values = _decoded(values)
     valid = pc.is_valid(values)
+    if leaf.speaker is not None:
+        valid = pc.and_(valid, pc.invert(_by_a_person(pc.struct_field(parent, leaf.speaker))))
     return values.filter(valid).cast(pa.large_string()), rows.filter(valid)
+
+
+def _decoded(values: pa.Array) -> pa.Array:
+    return values.cast(values.type.value_type) if pa.types.is_dictionary(values.type) else values
+
+
+def _by_a_person(speakers: pa.Array) -> pa.Array:
+    """True where a turn's speaker is a person (PERSON_SPEAKERS, any case), false elsewhere and for null."""
+    speakers = _decoded(speakers)
+    return pc.fill_null(pc.is_in(pc.utf8_lower(speakers), value_set=_PERSONS), False)
+
+
+_PERSONS = pa.array(sorted(PERSON_SPEAKERS), pa.string())

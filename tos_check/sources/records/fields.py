@@ -184,9 +184,23 @@ TEXT_FIELDS = frozenset(
         "assistant",
     }
 )
-"""Fields whose text is searched for content fingerprints: what a model wrote, or a turn of a chat. A chat's
-turns are all searched, the user's too: a person rarely writes "I'm ChatGPT", and telling the turns apart
-would need every format's speaker field."""
+"""Fields whose text is searched for content fingerprints: what a model wrote, or a turn of a chat whose
+speaker is not a person (SPEAKER_FIELDS, PERSON_SPEAKERS)."""
+
+SPEAKER_FIELDS = frozenset({"role", "from", "speaker", "author"})
+"""Fields that say who wrote a chat turn: `role` (OpenAI messages), `from` (ShareGPT), `speaker`, `author`."""
+
+PERSON_SPEAKERS = frozenset({"user", "human", "system", "prompter", "customer", "client"})
+"""Speakers that are people (or the prompt author's instructions): their turns are not searched. ShareGPT's
+`"from": "gpt"` is the assistant's turn, searched like any other."""
+
+
+def _by_a_person(node: dict[str, Any]) -> bool:
+    for key in SPEAKER_FIELDS:
+        value = node.get(key)
+        if isinstance(value, str) and value.strip().lower() in PERSON_SPEAKERS:
+            return True
+    return False
 
 
 def text_role(key: str) -> Role | None:
@@ -195,7 +209,10 @@ def text_role(key: str) -> Role | None:
 
 
 def texts_in(record: dict[str, Any], depth: int = 0) -> Iterator[str]:
-    """The strings of a record's text fields (TEXT_FIELDS), nested ones included, in record order."""
+    """The strings of a record's text fields (TEXT_FIELDS), nested ones included, in record order; a chat
+    turn a person wrote (its speaker field says so) is left out."""
+    if depth and _by_a_person(record):
+        return
     for key, value in record.items():
         if isinstance(value, str):
             if isinstance(key, str) and text_role(key):

@@ -56,12 +56,13 @@ def batch_rows(parquet: pq.ParquetFile, columns: Collection[str] | None = None) 
 
 def read_parquet(parquet: pq.ParquetFile, tally: Tally) -> None:
     leaves = _leaves(parquet, model_leaves(parquet.schema_arrow))
-    texts = _leaves(parquet, string_leaves(parquet.schema_arrow, text_role))
+    texts = _leaves(parquet, string_leaves(parquet.schema_arrow, text_role, speakers=True))
     rows = parquet.metadata.num_rows
     if not leaves and not texts:
         tally.records = rows
         return
-    columns = list(dict.fromkeys(column for column, _ in [*leaves, *texts]))
+    speakers = [parquet.schema.column(leaf.speaker_index).path for _, leaf in texts if leaf.speaker_index is not None]
+    columns = list(dict.fromkeys([*(column for column, _ in [*leaves, *texts]), *speakers]))
     offset = 0
     for batch in parquet.iter_batches(batch_size=batch_rows(parquet, set(columns)), columns=columns):
         named = _count(batch, [leaf for _, leaf in leaves], offset, tally)
