@@ -93,23 +93,10 @@ def _jsonl_chunks(path: Path) -> Any:
 
     from tos_check.gate import stream  # imported before the clock starts (phase)
 
-    chunk_bytes = getattr(stream, "CHUNK_BYTES", 8 * MIB)
-    options = pa_json.ReadOptions(block_size=getattr(stream, "ARROW_BLOCK", MIB))
+    options = pa_json.ReadOptions(block_size=stream.ARROW_BLOCK)
     with path.open("rb") as source:
-        rest = b""
-        while True:
-            data = source.read(chunk_bytes)
-            if not data:
-                break
-            data = rest + data
-            cut = data.rfind(b"\n")
-            if cut < 0:
-                rest = data
-                continue
-            chunk, rest = data[: cut + 1], data[cut + 1 :]
+        for chunk in stream.whole_lines(source):
             yield chunk, pa_json.read_json(io.BytesIO(chunk), read_options=options)
-        if rest:
-            yield rest, pa_json.read_json(io.BytesIO(rest), read_options=options)
 
 
 def _parquet_batches(path: Path) -> Any:

@@ -276,3 +276,13 @@ def test_parquet_batches_follow_the_size_of_the_rows(
     for a, b in zip(whole, small, strict=True):
         assert pq.read_table(a).equals(pq.read_table(b))
     assert pq.read_table(small[1])["_tos_check_record"].to_pylist() == list(range(0, 40, 4))
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 64])
+@pytest.mark.parametrize("data", [b"", b"a\n", b"ab\ncd", b"a\n\nbcdefghijkl\nmn\n", b"no newline at all"])
+def test_whole_lines_cut_only_after_a_newline(size: int, data: bytes) -> None:
+    import io
+
+    chunks = list(stream.whole_lines(io.BytesIO(data), size))
+    assert b"".join(chunks) == data
+    assert all(chunk.endswith(b"\n") for chunk in chunks[:-1]) and all(chunks)

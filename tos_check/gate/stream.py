@@ -149,20 +149,8 @@ class GateRun:
         summary = self._summary(path)
         line = 1
         with pa.input_stream(path, compression=compression) as stream:
-            rest = b""
-            while True:
-                data = stream.read(CHUNK_BYTES)
-                if not data:
-                    break
-                data = rest + data
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    rest = data
-                    continue
-                chunk, rest = data[: cut + 1], data[cut + 1 :]
+            for chunk in whole_lines(stream):
                 line = self._jsonl_chunk(chunk, line, summary)
-            if rest:
-                self._jsonl_chunk(rest, line, summary)
 
     def _jsonl_chunk(self, chunk: bytes, first_line: int, summary: FileSummary) -> int:
         lines = chunk.split(b"\n")
@@ -276,6 +264,26 @@ class GateRun:
         return summary
 
 
+def whole_lines(stream: Any, size: int | None = None) -> Iterator[bytes]:
+    """The stream in chunks of about `size` bytes (default CHUNK_BYTES) cut after a newline; the last one
+    as the stream ends, newline or not. A line longer than a chunk makes a longer chunk."""
+    size = size or CHUNK_BYTES
+    rest = b""
+    while True:
+        data = stream.read(size)
+        if not data:
+            break
+        data = rest + data if rest else data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1 :]
+        yield data[: cut + 1]
+    if rest:
+        yield rest
+
+
 def _read_lines(chunk: bytes) -> pa.Table | None:
     try:
         return pa_json.read_json(io.BytesIO(chunk), read_options=pa_json.ReadOptions(block_size=ARROW_BLOCK))
@@ -306,6 +314,8 @@ def _parse(raw: bytes, first: bool) -> tuple[dict[str, Any] | None, str]:
 
 _LINE_MARK = 0
 _KEY = json.dumps(RECORD_KEY).encode()
+_SPACE = frozenset(b" \t\r\n")
+_OPEN, _CLOSE = ord("{"), ord("}")
 
 
 def _decision_prefix(decision: Decision, source: str) -> bytes:
@@ -320,12 +330,19 @@ def _held_line(raw: bytes, prefix: bytes, line: int) -> bytes:
     """The record (a JSON object on one line) with its decision added under RECORD_KEY. Spliced before the
     closing brace, so the record's own bytes stay as they were; a record that has the key already is parsed
     and written again, its old value replaced, as a JSON reader would read a repeated key."""
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    end = len(raw)
+    while end > start and raw[end - 1] in _SPACE:
+        end -= 1
+    if end > start and raw[end - 1] == _CLOSE and _KEY not in raw:
+        cut = end - 1
+        while cut > start and raw[cut - 1] in _SPACE:
+            cut -= 1
+        separator = b"" if raw[cut - 1] == _OPEN else b", "
+        # one copy of the record's bytes: it is most of the work on a quarantine of long chats
+        return b"".join((memoryview(raw)[start:cut], separator, _KEY, b": ", prefix, b"%d}}" % line))
     decision = prefix + b"%d}" % line
-    record = raw.removeprefix(b"\xef\xbb\xbf").rstrip()
-    if _KEY not in record and record.endswith(b"}"):
-        body = record[:-1].rstrip()
-        return body + (b"" if body.endswith(b"{") else b", ") + _KEY + b": " + decision + b"}"
-    value = json.loads(record.decode("utf-8"))
+    value = json.loads(raw[start:end].decode("utf-8"))
     value[RECORD_KEY] = json.loads(decision)
     return json.dumps(value, ensure_ascii=False).encode()
 
