@@ -32,6 +32,11 @@ def register_detectors(register: Callable[[Detector], None]) -> None:
 
 
 @hookspec
+def register_fingerprint_files(register: Callable[[Path], None]) -> None:
+    """Register content-fingerprint catalog files (YAML, docs/fingerprints.md), matched with the built-in ones."""
+
+
+@hookspec
 def register_reporters(register: Callable[[Reporter], None]) -> None:
     """Register report formats, chosen with `scan --format NAME`."""
 

@@ -26,6 +26,7 @@ ENTRY_POINT_GROUP = "tos_check"
 DEFAULT_PLUGINS = (
     "tos_check.policy.builtin",
     "tos_check.detect.prose",
+    "tos_check.fingerprints.catalog",
     "tos_check.sources.manifest",
     "tos_check.sources.cards",
     "tos_check.sources.git_repos",
@@ -132,6 +133,10 @@ def policy_dirs() -> list[Path]:
     return _collect("register_policy_dirs")
 
 
+def fingerprint_files() -> list[Path]:
+    return _collect("register_fingerprint_files")
+
+
 @dataclass(frozen=True)
 class PluginInfo:
     name: str
@@ -170,5 +175,6 @@ HOOK_LABELS = (
     ("register_detectors", "detectors"),
     ("register_reporters", "reporters"),
     ("register_policy_dirs", "policy folders"),
+    ("register_fingerprint_files", "fingerprint files"),
     ("register_commands", "commands"),
 )

@@ -24,7 +24,7 @@ from tos_check.lineage.known import graph_with_known_datasets
 from tos_check.lineage.model import Artifact, Location, SourceResult
 from tos_check.plugins import load_problems, sources
 from tos_check.policy.load import PolicySet
-from tos_check.problems import Problem
+from tos_check.problems import InputError, Problem
 from tos_check.report.model import (
     ArtifactStatus,
     DatasetStatus,
@@ -143,6 +143,9 @@ def _read_files(files: list[ScanFile], progress: Progress | None = None) -> tupl
                     continue
                 claimed = True
                 result.extend(source.read(file))
+            except InputError as exc:  # a file the source reads with it (a plugin's fingerprint catalog) is bad
+                claimed = True
+                result.problems.extend(exc.problems)  # the same problem from every file is reported once
             except Exception as exc:
                 if os.environ.get("TOS_CHECK_DEBUG"):
                     raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -146,3 +147,78 @@ def test_a_pattern_in_a_policy_file_is_never_run_as_code(tmp_path: Path) -> None
     )
     problems_of([write(tmp_path, "acme.yaml", text)])
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+
+
+# --- files from plugins --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plugin_files(tmp_path: Path) -> Iterator[list[Path]]:
+    """A plugin registering the fingerprint files the test puts in the list; caches cleared around it."""
+    from tos_check.fingerprints import engine
+    from tos_check.hookspecs import hookimpl
+    from tos_check.plugins import plugin_manager
+
+    files: list[Path] = []
+
+    class Plugin:
+        @hookimpl
+        def register_fingerprint_files(self, register: Callable[[Path], None]) -> None:
+            for path in files:
+                register(path)
+
+    engine._installed.cache_clear()
+    plugin_manager().register(Plugin(), name="test-fingerprints")
+    try:
+        yield files
+    finally:
+        plugin_manager().unregister(name="test-fingerprints")
+        engine._installed.cache_clear()
+
+
+def test_a_plugin_adds_fingerprints_to_the_gate_and_the_scan(tmp_path: Path, plugin_files: list[Path]) -> None:
+    from tests.scanning import PUBLIC_CHAT, scan_builtin
+    from tos_check.gate.decide import Gate
+
+    plugin_files.append(write(tmp_path, "acme.yaml", ENTRY.format(pattern=r"\bI am AcmeBot\b", confidence=0.4)))
+    installed = FingerprintSet.installed()
+    assert "acme/self-id" in installed.fingerprints and len(installed.fingerprints) == len(LIBRARY) + 1
+    decided = Gate.from_config(PUBLIC_CHAT).decide_records([{"response": "I am AcmeBot, an assistant."}])
+    assert decided[0].fingerprint == "acme/self-id"  # the unresolved acme-chat model: a note, not held
+    records = tmp_path / "data" / "chat.jsonl"
+    records.parent.mkdir()
+    records.write_text('{"response": "I am AcmeBot, hello."}\n', encoding="utf-8")
+    report = scan_builtin(records.parent, use=PUBLIC_CHAT)
+    assert any(f.model == "acme-chat" and f.evidence[0].kind == "fingerprint" for f in report.findings)
+
+
+def test_a_plugin_file_repeating_a_builtin_id_is_named(tmp_path: Path, plugin_files: list[Path]) -> None:
+    copy = ENTRY.format(pattern=r"\bI am AcmeBot\b", confidence=0.4).replace("acme/self-id", "acme/x")
+    clash = LIBRARY[0]
+    text = copy.replace("id: acme/x", f"id: {clash.id}").replace("provider: acme", f"provider: {clash.provider}")
+    plugin_files.append(write(tmp_path, "clash.yaml", text))
+    with pytest.raises(InputError) as caught:
+        FingerprintSet.installed()
+    (problem,) = caught.value.problems
+    places = {f"{plugin_files[0]}:2", f"{clash_file(clash.provider)}:"}
+    assert "defined twice" in str(problem) and all(place in str(problem) for place in places)
+
+
+def clash_file(provider: str) -> str:
+    (path,) = [p for p in builtin_paths() if p.stem == provider]
+    return str(path)
+
+
+def test_a_broken_plugin_file_makes_a_scan_partial_with_its_line(tmp_path: Path, plugin_files: list[Path]) -> None:
+    from tests.scanning import scan_builtin
+
+    broken = write(tmp_path, "broken.yaml", ENTRY.format(pattern=r"I am.AcmeBot", confidence=0.4))
+    plugin_files.append(broken)
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("a.jsonl", "b.jsonl"):
+        (data / name).write_text('{"response": "I am AcmeBot, hello."}\n', encoding="utf-8")
+    report = scan_builtin(data)
+    assert report.summary.partial
+    named = [p for p in report.problems if p.startswith(f"{broken}:")]
+    assert len(named) == 1 and "'.'" in named[0]  # once, not once per records file

@@ -118,5 +118,5 @@ def test_an_unknown_backend_is_refused() -> None:
         FingerprintSet([])
 
 
-def test_the_builtin_set_is_compiled_once() -> None:
-    assert FingerprintSet.builtin("python") is FingerprintSet.builtin("python")
+def test_the_installed_set_is_compiled_once() -> None:
+    assert FingerprintSet.installed("python") is FingerprintSet.installed("python")

@@ -5,10 +5,11 @@ Every problem in every file is reported at once, as `path:line: message`, like t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tos_check.fingerprints.model import CatalogFile, Fingerprint
+from tos_check.hookspecs import hookimpl
 from tos_check.loader import load_document
 from tos_check.problems import InputError, Problem
 from tos_check.validation import validate_model
@@ -47,3 +48,9 @@ def load_fingerprints(paths: Iterable[Path]) -> list[Fingerprint]:
     if problems:
         raise InputError(problems)
     return found
+
+
+@hookimpl
+def register_fingerprint_files(register: Callable[[Path], None]) -> None:
+    for path in builtin_paths():
+        register(path)

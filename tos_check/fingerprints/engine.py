@@ -31,7 +31,7 @@ from typing import Any, Literal, Protocol
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-from tos_check.fingerprints.catalog import builtin_paths, load_fingerprints
+from tos_check.fingerprints.catalog import load_fingerprints
 from tos_check.fingerprints.model import Fingerprint
 from tos_check.fingerprints.syntax import FLAGS, expanded, required_literals
 
@@ -63,7 +63,8 @@ def available_backends() -> list[str]:
 
 
 class FingerprintSet:
-    """The fingerprint library compiled for one backend. `builtin()` gives the packaged one, compiled once."""
+    """The fingerprint library compiled for one backend. `installed()` gives the packaged one with the files
+    plugins register, compiled once."""
 
     def __init__(
         self, fingerprints: Sequence[Fingerprint], backend: str | None = None, *, arrow_regex: bool = True
@@ -90,9 +91,10 @@ class FingerprintSet:
             self._scanner = _SCANNERS[self.backend](patterns)
 
     @classmethod
-    def builtin(cls, backend: str | None = None) -> FingerprintSet:
-        """The packaged library, compiled once per backend and shared; None takes the fastest installed."""
-        return _builtin(backend or available_backends()[0])
+    def installed(cls, backend: str | None = None) -> FingerprintSet:
+        """The packaged library and every file plugins register (`register_fingerprint_files`), compiled once
+        per backend and shared; None takes the fastest installed backend."""
+        return _installed(backend or available_backends()[0])
 
     def match(self, text: str) -> Fingerprint | None:
         """The first fingerprint in `text`, or None."""
@@ -168,8 +170,11 @@ class FingerprintSet:
 
 
 @functools.cache
-def _builtin(backend: str) -> FingerprintSet:
-    return FingerprintSet(load_fingerprints(builtin_paths()), backend)
+def _installed(backend: str) -> FingerprintSet:
+    """Raises InputError (path:line problems) when a registered file is broken or repeats an id."""
+    from tos_check.plugins import fingerprint_files
+
+    return FingerprintSet(load_fingerprints(fingerprint_files()), backend)
 
 
 def _is_string_view(kind: pa.DataType) -> bool:

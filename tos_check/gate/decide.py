@@ -139,7 +139,7 @@ class Gate:
             quarantine_on=threshold,
             quarantine_undecided=quarantine_undecided,
         )
-        return cls(judge, FingerprintSet.builtin() if fingerprints else None)
+        return cls(judge, FingerprintSet.installed() if fingerprints else None)
 
     # --- Arrow -----------------------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def _fingerprint(batch: pa.RecordBatch, leaves: list[Leaf], named: pa.Array, off
     """Fingerprints in the text of the batch's records that name no model (`named` holds the others)."""
     if not leaves:
         return
-    matcher = FingerprintSet.builtin()
+    matcher = FingerprintSet.installed()
     parts: list[tuple[pa.Array, pa.Array]] = []
     for leaf in leaves:
         values, rows = leaf_values(batch, leaf, offset)

@@ -133,10 +133,10 @@ class Tally:
         pending, self._pending = self._pending, []
         if not pending:
             return
-        found = FingerprintSet.builtin().first_match(pa.array([text for text, _, _ in pending], pa.large_string()))
+        found = FingerprintSet.installed().first_match(pa.array([text for text, _, _ in pending], pa.large_string()))
         for (_, record, line), fingerprint_id in zip(pending, found.to_pylist(), strict=True):
             if fingerprint_id is not None:
-                model = FingerprintSet.builtin().fingerprints[fingerprint_id].model
+                model = FingerprintSet.installed().fingerprints[fingerprint_id].model
                 self.add_fingerprints(
                     model, (fingerprint_id,), record, Location(path=self.path, line=line, record=record)
                 )
@@ -189,7 +189,7 @@ class Tally:
 
     def _fingerprinted(self) -> list[GeneratedBy]:
         """One generation per model that fingerprints point at, unless a record field already names it."""
-        catalog = FingerprintSet.builtin().fingerprints
+        catalog = FingerprintSet.installed().fingerprints
         out = []
         for model, printed in sorted(self.printed.items(), key=lambda kv: (kv[1].location.record or 0, kv[0])):
             if (model, "responses") in self.seen:
