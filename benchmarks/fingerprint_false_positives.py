@@ -107,7 +107,7 @@ def main() -> int:
     if not (args.shared / "corpora").is_dir():
         print(f"no reference data at {args.shared / 'corpora'}; pass --shared", file=sys.stderr)
         return 2
-    matcher = FingerprintSet.builtin(args.backend)
+    matcher = FingerprintSet.installed(args.backend)
     print(f"fingerprints: {len(matcher.fingerprints)}, backend: {matcher.backend}")
     listed: list[str] = []
     sets = (("human-written", human_written(args.shared)), ("model-written", model_written(args.shared)))
