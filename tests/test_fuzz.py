@@ -40,6 +40,7 @@ from hypothesis import strategies as st
 from tests.scanning import AS_OF
 from tos_check.cli import EXIT_INPUT, cli
 from tos_check.encodings import undecodable
+from tos_check.fingerprints.catalog import builtin_paths, load_fingerprints
 from tos_check.identity.resolver import Resolver
 from tos_check.plugins import policy_dirs, sources
 from tos_check.policy.load import load_policies, load_policy_file
@@ -101,6 +102,7 @@ POLICY_SEEDS = [
     Seed(p.name, p.read_bytes())
     for p in [REPO / "tests/fixtures/policies/acme-terms.yaml", *sorted((REPO / "policies").glob("*.yaml"))[:6]]
 ]
+FINGERPRINT_SEEDS = [Seed(p.name, p.read_bytes()) for p in builtin_paths()]
 USE_SEEDS = [
     Seed("tos-check.yaml", (REPO / "examples/fine-tune-chat/tos-check.yaml").read_bytes()),
     Seed(
@@ -351,6 +353,13 @@ def _loads_or_reports(load: Any, path: Path) -> None:
 def test_the_policy_loader_reports_every_broken_policy(file: Seed) -> None:
     with scanned_folder(file) as (_, target):
         _loads_or_reports(load_policy_file, target)
+
+
+@given(broken_file(FINGERPRINT_SEEDS))
+def test_the_fingerprint_loader_reports_every_broken_catalog(file: Seed) -> None:
+    """A plugin's fingerprint file is untrusted input too: every way it breaks is a problem naming it."""
+    with scanned_folder(file) as (_, target):
+        _loads_or_reports(lambda path: load_fingerprints([path]), target)
 
 
 @given(broken_file(USE_SEEDS))
