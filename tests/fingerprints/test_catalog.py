@@ -103,6 +103,10 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
         (r"I am [^x]cmeBot", 0.4, "negated"),
         (r"(?x)Acme Bot", 0.4, "inline flags"),
         (r"I am (AcmeBot", 0.4, "invalid regular expression"),
+        (r"I am (?:Acme+)+Bot", 0.4, "exponential"),
+        (r"I am (?:Acme|AcmeB)*ot", 0.4, "exponential"),
+        (r"I am (?:A+){0,3}cmeBot", 0.4, "not parted"),
+        (r"I am (?:[\w ]+ ){0,3}AcmeBot", 0.4, "not parted"),
         (r"\bI am AcmeBot\b", 0.9, "0.6"),
     ],
 )

@@ -17,6 +17,7 @@ import functools
 import re
 import re._constants as _sre  # type: ignore[import-not-found]
 import re._parser as _parser  # type: ignore[import-not-found]
+from collections.abc import Iterator
 from typing import Any
 
 FLAGS = re.ASCII
@@ -136,8 +137,64 @@ def _unsupported(items: list[tuple[Any, Any]]) -> str | None:
                 _, high, sub = av
                 if high is not _sre.MAXREPEAT and high > MAX_REPEAT:
                     return f"a counted repeat up to {high} (at most {MAX_REPEAT})"
+                inner = _repeats_and_branches(list(sub))
+                if high is _sre.MAXREPEAT and inner:
+                    return (
+                        f"{inner} inside an unbounded repeat (+, *): Python's re can take exponential time on such "
+                        "a pattern; repeat a single character or class, or bound the outer repeat"
+                    )
+                if high != 1 and _unbounded(list(sub)) and not _separated(list(sub)):
+                    return (
+                        "an unbounded repeat inside another repeat, not parted by a character it cannot match: "
+                        "Python's re can take polynomial or exponential time on it; write words as "
+                        "(?:[\\w-]+ ){0,3}, a class repeated and a literal it does not match"
+                    )
                 stack.append(list(sub))
     return None
+
+
+def _walk(items: list[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+    """Every node under these, depth first."""
+    for op, av in items:
+        yield op, av
+        if op is _sre.BRANCH:
+            for branch in av[1]:
+                yield from _walk(list(branch))
+        elif op is _sre.SUBPATTERN:
+            yield from _walk(list(av[3]))
+        elif op is _sre.MAX_REPEAT:
+            yield from _walk(list(av[2]))
+
+
+def _repeats_and_branches(items: list[tuple[Any, Any]]) -> str | None:
+    for op, _ in _walk(items):
+        if op is _sre.MAX_REPEAT:
+            return "a repeat"
+        if op is _sre.BRANCH:
+            return "an alternation"
+    return None
+
+
+def _separated(items: list[tuple[Any, Any]]) -> bool:
+    """Whether a repeated body is one unbounded repeat of a single character class and one literal character
+    that class cannot match, in either order (`[\\w-]+ `, ` [\\w-]+`): each iteration then ends at a place
+    the text decides, and matching stays linear whatever the engine."""
+    if len(items) != 2:
+        return False
+    repeat, literal = items if items[0][0] is _sre.MAX_REPEAT else items[::-1]
+    if repeat[0] is not _sre.MAX_REPEAT or literal[0] is not _sre.LITERAL:
+        return False
+    _, high, body = repeat[1]
+    body = list(body)
+    if high is not _sre.MAXREPEAT or len(body) != 1 or body[0][0] not in (_sre.LITERAL, _sre.IN, _sre.CATEGORY):
+        return False
+    one = re.compile(_write(body), FLAGS)  # the class as every engine reads it (both cases of each letter)
+    char = chr(literal[1])
+    return one.fullmatch(char) is None and one.fullmatch(char.swapcase()) is None
+
+
+def _unbounded(items: list[tuple[Any, Any]]) -> bool:
+    return any(op is _sre.MAX_REPEAT and av[1] is _sre.MAXREPEAT for op, av in _walk(items))
 
 
 def _category(value: Any) -> str:
