@@ -40,7 +40,6 @@ import datetime as dt
 import io
 import json
 import os
-import platform
 import pstats
 import shutil
 import statistics
@@ -50,6 +49,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from machine import describe  # benchmarks/machine.py: run as a script, its folder is on the path
 
 HERE = Path(__file__).resolve().parent
 AS_OF = dt.date(2026, 1, 1)
@@ -238,18 +239,7 @@ def generate(out: Path, size_mb: float, seed: int) -> dict[str, Any]:
 def machine() -> str:
     import pyarrow as pa
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}; nproc {os.cpu_count()}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}; pyarrow {pa.__version__}"
-    )
+    return f"{describe()}; pyarrow {pa.__version__}"
 
 
 def fingerprints_available() -> str | None:

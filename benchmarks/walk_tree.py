@@ -18,7 +18,6 @@ import cProfile
 import datetime as dt
 import io
 import os
-import platform
 import pstats
 import resource
 import statistics
@@ -28,6 +27,8 @@ import time
 import tracemalloc
 from collections import Counter
 from pathlib import Path
+
+from machine import describe  # benchmarks/machine.py: run as a script, its folder is on the path
 
 os.environ.setdefault("TOS_CHECK_NO_EXTERNAL_PLUGINS", "1")  # measure the built-ins only
 
@@ -181,21 +182,6 @@ def stages(root: Path) -> dict[str, float]:
     return {"walk": walked - started, "claims": claims_done - walked, "read": read_done - claims_done}
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}; {os.cpu_count()} logical CPUs (the scan uses one); {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}"
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=10_000)
@@ -209,7 +195,7 @@ def main() -> int:
         root = args.keep or Path(tmp) / "tree"
         root.mkdir(parents=True, exist_ok=True)
         kinds = build_tree(root, args.files)
-        print(f"machine: {machine()}")
+        print(f"machine: {describe()} (the scan uses one CPU)")
         print(f"tree: {sum(kinds.values()):,} files ({', '.join(f'{n:,} {k}' for k, n in sorted(kinds.items()))})")
 
         _, cold = run_scan(root)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import jsonschema
 from pydantic import BaseModel, ValidationError
 
-from tos_check.loader import Document, Loc
+from tos_check.loader import Document, Loc, load_document
 from tos_check.problems import InputError, Problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -21,6 +22,19 @@ def validate_model(model: type[M], doc: Document, data: Any = None, base: Loc = 
         return model.model_validate(value)
     except ValidationError as exc:
         raise InputError(list(pydantic_problems(exc, doc, value, base))) from None
+
+
+def load_valid_files(paths: Iterable[Path], model: type[M], problems: list[Problem]) -> list[tuple[Document, M]]:
+    """Each file read and validated into `model`; a file that cannot be is left out, its problems added to
+    `problems`, so that a catalog reports every problem in every file at once."""
+    loaded: list[tuple[Document, M]] = []
+    for path in paths:
+        try:
+            doc = load_document(path)
+            loaded.append((doc, validate_model(model, doc)))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return loaded
 
 
 def pydantic_problems(exc: ValidationError, doc: Document, value: Any, base: Loc = ()) -> Iterable[Problem]:

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from tos_check.fingerprints.model import CatalogFile, Fingerprint
 from tos_check.hookspecs import hookimpl
-from tos_check.loader import load_document
 from tos_check.problems import InputError, Problem
-from tos_check.validation import validate_model
+from tos_check.validation import load_valid_files
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "catalog"
 
@@ -27,13 +26,7 @@ def load_fingerprints(paths: Iterable[Path]) -> list[Fingerprint]:
     problems: list[Problem] = []
     found: list[Fingerprint] = []
     first: dict[str, str] = {}
-    for path in paths:
-        try:
-            doc = load_document(path)
-            data = validate_model(CatalogFile, doc)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
+    for doc, data in load_valid_files(paths, CatalogFile, problems):
         for i, fingerprint in enumerate(data.fingerprints):
             line = doc.line_of(("fingerprints", i, "id"))
             where = f"{doc.path}:{line}" if line is not None else doc.path

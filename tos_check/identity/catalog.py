@@ -16,9 +16,9 @@ from pathlib import Path
 
 from tos_check.identity.catalog_model import CatalogFile, FamilyEntry, ModelEntry
 from tos_check.identity.names import NameForms, NameTrimmer, compact, digits_of, normal_form
-from tos_check.loader import Document, Loc, load_document
+from tos_check.loader import Document, Loc
 from tos_check.problems import InputError, Problem
-from tos_check.validation import validate_model
+from tos_check.validation import load_valid_files
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "catalog"
 
@@ -87,13 +87,7 @@ class Catalog:
 def load_catalog(paths: Iterable[Path]) -> Catalog:
     """Read, validate and compile catalog files; every problem in every file is reported at once."""
     problems: list[Problem] = []
-    loaded: list[tuple[Document, CatalogFile]] = []
-    for path in paths:
-        try:
-            doc = load_document(path)
-            loaded.append((doc, validate_model(CatalogFile, doc)))
-        except InputError as exc:
-            problems.extend(exc.problems)
+    loaded = load_valid_files(paths, CatalogFile, problems)
     builder = _Builder()
     for doc, data in loaded:
         builder.add(doc, data)

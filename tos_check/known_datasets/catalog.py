@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tos_check.known_datasets.model import CatalogFile, KnownDataset
-from tos_check.loader import load_document
 from tos_check.problems import InputError, Problem
-from tos_check.validation import validate_model
+from tos_check.validation import load_valid_files
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "catalog"
 
@@ -77,13 +76,7 @@ def load_known_datasets(paths: Iterable[Path]) -> KnownDatasets:
     by_name: dict[str, KnownDataset] = {}
     origins: dict[str, str] = {}
     locations: dict[str, tuple[str, int | None]] = {}
-    for path in paths:
-        try:
-            doc = load_document(path)
-            data = validate_model(CatalogFile, doc)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
+    for doc, data in load_valid_files(paths, CatalogFile, problems):
         for i, entry in enumerate(data.datasets):
             here = (doc.path, doc.line_of(("datasets", i, "id")))
             clashes = False
