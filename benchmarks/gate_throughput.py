@@ -16,7 +16,9 @@ RSS, from os.wait4):
                   ParquetWriter; JSONL (pyarrow has no JSON writer) read in chunks of whole lines by
                   read_json and the same lines written to one file, which is the gate's own I/O
     decide        the gate's decision only: the file streamed by pyarrow's streaming reader (as in
-                  read-stream) in batches through `Gate.decide` (the time inside decide is shown apart)
+                  read-stream) in batches through `Gate.decide`, the next batch read on a thread while
+                  one is decided (`tos_check.gate.readahead`, as the CLI reads); the time inside decide
+                  is shown apart
     gate          the gate writing both sinks: `tos_check.gate.stream.run` (= `tos-check gate IN --pass P
                   --quarantine Q`)
     decide+fp     `decide` with content fingerprints on (skipped, and said, if tos_check.fingerprints
@@ -117,6 +119,7 @@ def phase(kind: str, name: str, path: Path, out: Path) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     from tos_check.gate import stream  # its import is set-up, not the phase
+    from tos_check.gate.readahead import read_ahead
     from tos_check.sources.records.parquet import batch_rows, open_parquet
 
     # open_json in blocks of the gate's chunk size: `decide` sees batches of the size the CLI gives it
@@ -163,13 +166,14 @@ def phase(kind: str, name: str, path: Path, out: Path) -> dict[str, Any]:
         assert gate is not None
         deciding = 0.0
         held = 0
-        batches = pa_json.open_json(path, read_options=blocks) if kind == "jsonl" else _parquet_batches(path)
-        for batch in batches:
-            t = time.perf_counter()
-            decisions = gate.decide(batch)
-            deciding += time.perf_counter() - t
-            rows += batch.num_rows
-            held += pc.sum(pc.equal(decisions["_tos_check_action"], "quarantine")).as_py() or 0
+        reader = pa_json.open_json(path, read_options=blocks) if kind == "jsonl" else _parquet_batches(path)
+        with read_ahead(reader) as batches:  # as the CLI reads: the next batch is read while this one is decided
+            for batch in batches:
+                t = time.perf_counter()
+                decisions = gate.decide(batch)
+                deciding += time.perf_counter() - t
+                rows += batch.num_rows
+                held += pc.sum(pc.equal(decisions["_tos_check_action"], "quarantine")).as_py() or 0
         result.update(decide_s=deciding, quarantined=held, distinct_verdicts=len(gate.verdicts))
     elif name.startswith("gate"):
         from tos_check.gate.stream import run

@@ -138,3 +138,61 @@ def test_a_persons_turns_are_not_searched_for_fingerprints() -> None:
     decided = g.decide_records(records)
     assert [d.action for d in decided] == ["pass", "quarantine", "pass"]
     assert [g.decide_record(r) for r in records] == decided
+
+
+def test_the_strongest_value_wins_wherever_it_sits_in_the_record() -> None:
+    records: list[dict[str, Any]] = [
+        {"completions": [{"model": "mistral-7b"}, {"model": "claude-3-opus-20240229"}]},
+        {"completions": [{"model": "claude-3-opus-20240229"}, {"model": "mistral-7b"}]},
+        {"model": "some-house-model-v3", "completions": [{"model": "mistral-7b"}, {"model": "gpt-4-0613"}]},
+        {"model": "gpt-4-0613", "completions": [{"model": "some-house-model-v3"}]},
+        {"model": "mistral-7b", "completions": []},
+        {"completions": None},
+        {"messages": [{"role": "assistant", "content": "x", "metadata": None}]},
+        {"messages": [{"role": "assistant", "content": "x", "metadata": {"model": "gemini-1.5-pro"}}, None]},
+    ]
+    decided = gate().decide(pa.Table.from_struct_array(pa.array(records))).to_pylist()
+    assert [r["_tos_check_model"] for r in decided] == [
+        "claude-3-opus-20240229",
+        "claude-3-opus-20240229",
+        "gpt-4-0613",
+        "gpt-4-0613",
+        None,  # mistral-7b (open weights): no finding for this use
+        None,
+        None,
+        "gemini-1.5-pro",
+    ]
+    assert [r["_tos_check_action"] for r in decided] == ["quarantine"] * 4 + ["pass"] * 3 + ["quarantine"]
+
+
+def test_a_slice_of_a_batch_is_decided_as_the_same_records_in_the_whole() -> None:
+    """Arrow slices share their parent's buffers with an offset: list and struct positions must follow it."""
+    table = pa.Table.from_struct_array(pa.array(RECORDS * 3))
+    whole = gate().decide(table).to_pylist()
+    for start, length in ((2, 3), (4, 9), (1, 1), (7, 14)):
+        assert gate().decide(table.slice(start, length)).to_pylist() == whole[start : start + length]
+        batch = table.combine_chunks().to_batches()[0].slice(start, length)
+        assert gate().decide(batch).to_pylist() == whole[start : start + length]
+
+
+def test_a_column_of_many_distinct_strings_gets_the_same_decisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past _LOOKUP distinct strings (a column of free text), values are scored by their distinct values."""
+    from tos_check.gate import decide
+
+    table = pa.Table.from_struct_array(pa.array(RECORDS * 4))
+    expected = gate().decide(table).to_pylist()
+    monkeypatch.setattr(decide, "_LOOKUP", 2)
+    small, start = gate(), 0
+    for batch in table.to_batches(max_chunksize=5):
+        assert small.decide(batch).to_pylist() == expected[start : start + batch.num_rows]
+        start += batch.num_rows
+    assert start == table.num_rows and small.decide(table).to_pylist() == expected
+
+
+def test_the_reasons_are_stored_once_per_verdict_not_per_record() -> None:
+    table = pa.Table.from_struct_array(pa.array(RECORDS * 1000))
+    decisions = gate().decide(table)
+    reasons = decisions["_tos_check_reason"].combine_chunks()
+    assert pa.types.is_dictionary(reasons.type)
+    assert len(reasons.dictionary) <= len(set(reasons.to_pylist()))  # the distinct reasons, not 7,000 copies
+    assert reasons.to_pylist() == [d.reason for d in gate().decide_records(RECORDS * 1000)]

@@ -186,7 +186,7 @@ def test_bad_paths_are_refused_before_reading(
 def test_an_interrupted_run_leaves_no_sink(tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stream, "CHUNK_BYTES", 64)
     calls = []
-    original = Gate.decide
+    original = Gate.verdict_ids
 
     def interrupt(self: Gate, data: Any) -> Any:
         calls.append(1)
@@ -194,7 +194,7 @@ def test_an_interrupted_run_leaves_no_sink(tmp_path: Path, use: Path, monkeypatc
             raise KeyboardInterrupt
         return original(self, data)
 
-    monkeypatch.setattr(Gate, "decide", interrupt)
+    monkeypatch.setattr(Gate, "verdict_ids", interrupt)
     source = tmp_path / "in.jsonl"
     source.write_bytes(jsonl(GOOD * 20))
     result = CliRunner().invoke(

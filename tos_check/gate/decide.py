@@ -1,6 +1,7 @@
 """The gate on Arrow data: each model column dictionary-encoded, each distinct string judged once
-(verdicts.py), and the verdicts spread back over the records with Arrow compute. No Python runs per record:
-per batch, Python touches only the distinct strings of each model column.
+(verdicts.py), and the verdicts spread back over the records as an array of scores (numpy: a lookup per
+value, and a segmented minimum for values in lists). No Python runs per record: per batch, Python touches
+only the distinct strings of each model column.
 
 A record's decision is the strongest verdict of any model it names or fingerprint its text matches:
 quarantine when one holds it back (a finding at or above `quarantine_on`), with that verdict's reason. The
@@ -16,45 +17,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from tos_check.fingerprints import FingerprintSet
 from tos_check.gate.verdicts import Judge, Verdict
 from tos_check.policy.model import Role
-from tos_check.sources.records.columns import (
-    Leaf,
-    flat_values,
-    leaf_values,
-    model_leaves,
-    row_numbers,
-    string_leaves,
-)
+from tos_check.sources.records.columns import Leaf, leaf_column, model_leaves, string_leaves
 from tos_check.sources.records.fields import model_name, text_role, texts_in
 from tos_check.use import DeclaredUse
 
-Scorer = Callable[[pa.Array], pa.Array]
-"""Scores (int64, null where nothing applies) for an array of values, one per value."""
+Scorer = Callable[[pa.Array], np.ndarray]
+"""Scores (int64, _NONE where nothing applies) for an array of values, one per value."""
 
 PASS, QUARANTINE = "pass", "quarantine"
 PREFIX = "_tos_check_"
+WHY = ("reason", "model", "identity", "rule", "effect", "fingerprint")
+WHY_TYPE = pa.dictionary(pa.int32(), pa.string())
 DECISION_SCHEMA = pa.schema(
-    [
-        pa.field(f"{PREFIX}action", pa.string(), nullable=False),
-        pa.field(f"{PREFIX}reason", pa.string()),
-        pa.field(f"{PREFIX}model", pa.string()),
-        pa.field(f"{PREFIX}identity", pa.string()),
-        pa.field(f"{PREFIX}rule", pa.string()),
-        pa.field(f"{PREFIX}effect", pa.string()),
-        pa.field(f"{PREFIX}fingerprint", pa.string()),
-    ]
+    [pa.field(f"{PREFIX}action", pa.string(), nullable=False), *(pa.field(PREFIX + name, WHY_TYPE) for name in WHY)]
 )
-"""The columns a decision adds: `action` is pass or quarantine; the rest say why (null when nothing applies)."""
+"""The columns a decision adds: `action` is pass or quarantine; the rest say why (null when nothing applies),
+dictionary-encoded: a few hundred verdicts explain any number of records, so each record holds an index into
+its batch's strings, not a copy of them (Parquet stores them the same way; `to_pylist` and pandas see plain
+strings)."""
 
 _VID_BITS = 24
 _VID_MASK = (1 << _VID_BITS) - 1
 _SCORE_CACHE = 1_000_000
 """Distinct model-field values whose score is remembered: a column of free text must not grow it forever."""
+_LOOKUP = 4096
+"""Distinct strings per role a model field's values are looked up in with one Arrow call (its hash table is
+built again per batch, so it must stay small)."""
+_NONE = np.iinfo(np.int64).max
+"""The score of a value or record no verdict applies to: weaker than every verdict's."""
 _SETTLED = 1 << _VID_BITS
 """Scores below this have rank 0 (quarantined, error, prohibited): nothing can be stronger, so the text of a
 record a model field holds back at that level is not searched for fingerprints."""
@@ -87,15 +84,35 @@ class Decision:
         )
 
 
+@dataclass(frozen=True)
+class _VerdictTable:
+    """The verdicts as Arrow arrays, for `decisions` to index: whether each holds a record back, and per WHY
+    column each verdict's code (null for none) into that column's distinct strings."""
+
+    held: pa.Array
+    why: list[tuple[pa.Array, pa.Array]]
+
+    @classmethod
+    def of(cls, verdicts: list[Verdict]) -> _VerdictTable:
+        why = []
+        for name in WHY:
+            values = [getattr(v, name) for v in verdicts]
+            strings = sorted({x for x in values if x is not None})
+            code = {x: i for i, x in enumerate(strings)}
+            why.append((pa.array([code.get(x) for x in values], pa.int32()), pa.array(strings, pa.string())))
+        return cls(pa.array([v.quarantine for v in verdicts], pa.bool_()), why)
+
+
 class Gate:
     def __init__(self, judge: Judge, fingerprints: FingerprintSet | None = None) -> None:
         self.judge = judge
         self.fingerprints = fingerprints
         self._verdicts: list[Verdict] = []
         self._index: dict[tuple[str, Role, str | None], int] = {}
-        self._columns: tuple[int, list[pa.Array]] = (0, [])
-        self._leaves: dict[pa.Schema, tuple[list[Leaf], list[Leaf]]] = {}
-        self._scores: dict[tuple[str, Role], int | None] = {}
+        self._table: tuple[int, _VerdictTable | None] = (0, None)
+        self._leaves: dict[pa.Schema, tuple[list[tuple[Role, list[Leaf]]], list[Leaf]]] = {}
+        self._scores: dict[tuple[str, Role], int] = {}
+        self._known: dict[Role, tuple[pa.Array, np.ndarray]] = {}
 
     @classmethod
     def from_config(
@@ -150,18 +167,22 @@ class Gate:
     def verdict_ids(self, data: pa.Table | pa.RecordBatch) -> pa.Array:
         """For each record, the index in `verdicts` of its strongest verdict (int64), null where nothing
         applies: what `decisions` turns into columns, and what a caller can key per-verdict work on."""
-        rows = data.num_rows
-        best: pa.Array | None = None
+        best = np.full(data.num_rows, _NONE, np.int64)
         model_cols, text_cols = self._leaves_of(data.schema)
-        for leaf in model_cols:
-            best = _stronger(best, self._per_row(data, leaf, None, self._model_scorer(leaf.role)))
-        if self.fingerprints is not None:
-            open_rows = None if best is None else pc.invert(_settled(best))
-            for leaf in text_cols:
-                best = _stronger(best, self._per_row(data, leaf, open_rows, self._fingerprint_scores))
-        if best is None:
-            return pa.nulls(rows, pa.int64())
-        return pc.bit_wise_and(best, pa.scalar(_VID_MASK, pa.int64()))
+        for role, leaves in model_cols:
+            self._fold(best, [leaf_column(data, leaf) for leaf in leaves], None, self._model_scorer(role))
+        if self.fingerprints is not None and text_cols:
+            open_rows = best >= _SETTLED
+            if open_rows.any():
+                for leaf in text_cols:
+                    self._fold(best, [leaf_column(data, leaf)], open_rows, self._fingerprint_scores)
+        return pa.array(best & _VID_MASK, pa.int64(), mask=best == _NONE)
+
+    def held(self, ids: pa.Array) -> pa.Array:
+        """For verdict ids (`verdict_ids`), whether each record is quarantined (boolean, never null)."""
+        if ids.null_count == len(ids):
+            return pa.repeat(pa.scalar(False), len(ids))
+        return pc.fill_null(self._verdict_table().held.take(ids), False)
 
     def annotate(self, data: pa.Table | pa.RecordBatch) -> pa.Table:
         """The records with the decision columns added."""
@@ -196,18 +217,12 @@ class Gate:
         """One record, in Python: for records Arrow cannot hold together with others."""
         from tos_check.sources.records.fields import models_in
 
-        best: tuple[int, int] | None = None
-        for name, role, _, _ in models_in(record):
-            score = self._model_score(name, role)
-            if score is not None and (best is None or score < best[0]):
-                best = (score, score & _VID_MASK)
-        if self.fingerprints is not None and (best is None or best[0] >= _SETTLED):
+        best = min((self._model_score(name, role) for name, role, _, _ in models_in(record)), default=_NONE)
+        if self.fingerprints is not None and best >= _SETTLED:
             for text in texts_in(record):
                 found = self.fingerprints.match(text)
-                score = self._fingerprint_score(found.id if found else None)
-                if score is not None and (best is None or score < best[0]):
-                    best = (score, score & _VID_MASK)
-        return Decision.of(self._verdicts[best[1]] if best else None)
+                best = min(best, self._fingerprint_score(found.id if found else None))
+        return Decision.of(None if best == _NONE else self._verdicts[best & _VID_MASK])
 
     # --- verdicts --------------------------------------------------------------------------------------
 
@@ -217,6 +232,8 @@ class Gate:
         return list(self._verdicts)
 
     def _register(self, verdict: Verdict) -> int:
+        if verdict.reason is None:
+            return _NONE
         key = (verdict.model, verdict.role, verdict.fingerprint)
         index = self._index.get(key)
         if index is None:
@@ -224,118 +241,109 @@ class Gate:
             self._verdicts.append(verdict)
         return (verdict.rank << _VID_BITS) | index
 
-    def _model_score(self, raw: str | None, role: Role) -> int | None:
-        """The score of a model field's value: judged once per distinct string for the gate's life."""
+    def _model_score(self, raw: str | None, role: Role) -> int:
+        """The score of a model field's value (_NONE when nothing applies): judged once per distinct string
+        for the gate's life."""
         if raw is None:
-            return None
+            return _NONE
         key = (raw, role)
         try:
             return self._scores[key]
         except KeyError:
             pass
         name = model_name(raw)
-        verdict = self.judge.verdict(name, role) if name is not None else None
-        score = self._register(verdict) if verdict is not None and verdict.reason is not None else None
+        score = self._register(self.judge.verdict(name, role)) if name is not None else _NONE
         if len(self._scores) < _SCORE_CACHE:
             self._scores[key] = score
         return score
 
-    def _fingerprint_score(self, fingerprint_id: str | None) -> int | None:
+    def _fingerprint_score(self, fingerprint_id: str | None) -> int:
         if fingerprint_id is None or self.fingerprints is None:
-            return None
+            return _NONE
         fingerprint = self.fingerprints.fingerprints[fingerprint_id]
-        verdict = self.judge.verdict(fingerprint.model, "responses", fingerprint.id, fingerprint.confidence)
-        return self._register(verdict) if verdict.reason is not None else None
+        return self._register(
+            self.judge.verdict(fingerprint.model, "responses", fingerprint.id, fingerprint.confidence)
+        )
 
-    def _per_row(
-        self, data: pa.Table | pa.RecordBatch, leaf: Leaf, only: pa.Array | None, scores: Scorer
-    ) -> pa.Array | None:
-        """The strongest score of the leaf's values in each record (null where none; None when no record has
-        a value), looking only at the records `only` marks. A flat leaf is scored value by value; a leaf in a
-        list, per record through a group-by."""
-        if leaf.flat:
-            values = flat_values(data, leaf)
-            if only is not None:
-                values = pc.if_else(only, values, pa.scalar(None, values.type))
-            return scores(values) if values.null_count < len(values) else None
-        values, owners = leaf_values(data, leaf)
-        if only is not None and len(values):
-            still = only.take(owners)
-            values, owners = values.filter(still), owners.filter(still)
-        return _per_record(owners, scores(values), data.num_rows) if len(values) else None
+    @staticmethod
+    def _fold(
+        best: np.ndarray, columns: list[tuple[pa.Array, pa.Array | None]], only: np.ndarray | None, scores: Scorer
+    ) -> None:
+        """Lowers each record's score in `best` to the strongest score of its values in `columns` (the
+        `leaf_column`s of leaves scored together, so that each distinct value is scored once), looking only
+        at the records `only` marks."""
+        kinds = {values.type for values, _ in columns}
+        values = pa.concat_arrays([v if len(kinds) == 1 else v.cast(pa.large_string()) for v, _ in columns])
+        owners = np.concatenate([np.arange(len(best)) if rows is None else rows.to_numpy() for _, rows in columns])
+        keep = None if only is None else only[owners]
+        if values.null_count:
+            valid = values.is_valid().to_numpy(zero_copy_only=False)
+            keep = valid if keep is None else keep & valid
+        if keep is not None:
+            values, owners = values.filter(pa.array(keep)), owners[keep]
+        if len(values):
+            np.minimum.at(best, owners, scores(values))
 
     def _model_scorer(self, role: Role) -> Scorer:
-        return lambda values: self._spread(values, lambda names: [self._model_score(n, role) for n in names])
+        return lambda values: self._model_scores(values, role)
 
-    def _fingerprint_scores(self, values: pa.Array) -> pa.Array:
+    def _model_scores(self, values: pa.Array, role: Role) -> np.ndarray:
+        """A score per model-field value: looked up in the strings already judged for this role (one Arrow
+        call), only strings met for the first time going through Python. A column of free text, with more
+        distinct strings than _LOOKUP, is scored by its distinct values instead."""
+        known, scores = self._known.get(role) or (pa.array([], pa.large_string()), np.empty(0, np.int64))
+        found = pc.index_in(values, value_set=known)
+        if found.null_count:
+            new = pc.unique(values.filter(pc.is_null(found)))
+            if len(known) + len(new) > _LOOKUP:
+                return self._spread(values, lambda names: [self._model_score(n, role) for n in names])
+            added = np.array([self._model_score(n, role) for n in new.to_pylist()], np.int64)
+            known, scores = pa.concat_arrays([known, new.cast(pa.large_string())]), np.concatenate([scores, added])
+            self._known[role] = (known, scores)
+            found = pc.index_in(values, value_set=known)
+        looked_up: np.ndarray = scores[found.to_numpy()]
+        return looked_up
+
+    def _fingerprint_scores(self, values: pa.Array) -> np.ndarray:
         assert self.fingerprints is not None
         found = self.fingerprints.first_match(values)
         return self._spread(found, lambda ids: [self._fingerprint_score(i) for i in ids])
 
-    def _spread(self, values: pa.Array, score: Any) -> pa.Array:
-        """A score per value (null for a null), computed once per distinct value."""
-        if len(values) == 0:
-            return pa.array([], pa.int64())
-        encoded = pc.dictionary_encode(values)
-        distinct = pa.array(score(encoded.dictionary.to_pylist()), pa.int64())
-        return distinct.take(encoded.indices)
+    @staticmethod
+    def _spread(values: pa.Array, score: Callable[[list[Any]], list[int]]) -> np.ndarray:
+        """A score per value (_NONE for a null), computed once per distinct value."""
+        encoded = pc.dictionary_encode(values, null_encoding="encode")
+        distinct = np.array(score(encoded.dictionary.to_pylist()), np.int64)
+        return distinct[encoded.indices.to_numpy()] if len(distinct) else np.full(len(values), _NONE, np.int64)
 
     def decisions(self, ids: pa.Array) -> pa.Table:
         """The decision columns (DECISION_SCHEMA) for verdict ids (`verdict_ids`)."""
         rows = len(ids)
         if ids.null_count == rows:
             return pa.table(
-                [pa.repeat(PASS, rows).cast(pa.string())] + [pa.nulls(rows, pa.string())] * 6, schema=DECISION_SCHEMA
+                [pa.repeat(PASS, rows).cast(pa.string())] + [pa.nulls(rows, WHY_TYPE)] * len(WHY),
+                schema=DECISION_SCHEMA,
             )
         table = self._verdict_table()
-        index = ids
-        held = table[0].take(index)
-        action = pc.if_else(pc.fill_null(held, False), QUARANTINE, PASS)
-        return pa.table([action, *(column.take(index) for column in table[1:])], schema=DECISION_SCHEMA)
+        ids = ids.cast(pa.int32())
+        action = pc.if_else(self.held(ids), QUARANTINE, PASS)
+        why = [pa.DictionaryArray.from_arrays(codes.take(ids), strings) for codes, strings in table.why]
+        return pa.table([action, *why], schema=DECISION_SCHEMA)
 
-    def _verdict_table(self) -> list[pa.Array]:
-        count, columns = self._columns
-        if count != len(self._verdicts):
-            v = self._verdicts
-            columns = [
-                pa.array([x.quarantine for x in v], pa.bool_()),
-                pa.array([x.reason for x in v], pa.string()),
-                pa.array([x.model for x in v], pa.string()),
-                pa.array([x.identity for x in v], pa.string()),
-                pa.array([x.rule for x in v], pa.string()),
-                pa.array([x.effect for x in v], pa.string()),
-                pa.array([x.fingerprint for x in v], pa.string()),
-            ]
-            self._columns = (len(v), columns)
-        return columns
+    def _verdict_table(self) -> _VerdictTable:
+        count, table = self._table
+        if count != len(self._verdicts) or table is None:
+            table = _VerdictTable.of(self._verdicts)
+            self._table = (len(self._verdicts), table)
+        return table
 
-    def _leaves_of(self, schema: pa.Schema) -> tuple[list[Leaf], list[Leaf]]:
+    def _leaves_of(self, schema: pa.Schema) -> tuple[list[tuple[Role, list[Leaf]]], list[Leaf]]:
+        """(the model fields, grouped by the role they give a model; the text fields) of a schema."""
         found = self._leaves.get(schema)
         if found is None:
-            found = self._leaves[schema] = (model_leaves(schema)[0], string_leaves(schema, text_role, speakers=True)[0])
+            by_role: dict[Role, list[Leaf]] = {}
+            for leaf in model_leaves(schema)[0]:
+                by_role.setdefault(leaf.role, []).append(leaf)
+            texts = string_leaves(schema, text_role, speakers=True)[0]
+            found = self._leaves[schema] = (sorted(by_role.items()), texts)
         return found
-
-
-def _per_record(owners: pa.Array, scores: pa.Array, rows: int) -> pa.Array:
-    """The strongest (lowest) score of each record, null for records with none."""
-    table = pa.table({"row": owners, "score": scores}).filter(pc.is_valid(scores))
-    if table.num_rows == 0:
-        return pa.nulls(rows, pa.int64())
-    strongest = table.group_by("row").aggregate([("score", "min")])
-    where = pc.index_in(row_numbers(0, rows), value_set=strongest["row"])
-    return (
-        strongest["score_min"].take(where).combine_chunks()
-        if isinstance(strongest["score_min"], pa.ChunkedArray)
-        else strongest["score_min"].take(where)
-    )
-
-
-def _stronger(a: pa.Array | None, b: pa.Array | None) -> pa.Array | None:
-    if a is None or b is None:
-        return b if a is None else a
-    return pc.min_element_wise(a, b, skip_nulls=True)
-
-
-def _settled(best: pa.Array) -> pa.Array:
-    """Records whose strongest verdict so far has rank 0 (null scores: not settled)."""
-    return pc.fill_null(pc.less(best, pa.scalar(_SETTLED, pa.int64())), False)

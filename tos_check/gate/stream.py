@@ -30,7 +30,8 @@ import pyarrow.json as pa_json  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from tos_check.atomic import commit, discard, temporary_path
-from tos_check.gate.decide import PREFIX, QUARANTINE, Decision, Gate
+from tos_check.gate.decide import DECISION_SCHEMA, PREFIX, QUARANTINE, Decision, Gate
+from tos_check.gate.readahead import read_ahead
 from tos_check.problems import InputError, Problem
 from tos_check.sources.records.parquet import batch_rows, open_parquet
 
@@ -148,24 +149,23 @@ class GateRun:
     def jsonl(self, path: Path, compression: str | None) -> None:
         summary = self._summary(path)
         line = 1
-        with pa.input_stream(path, compression=compression) as stream:
-            for chunk in whole_lines(stream):
-                line = self._jsonl_chunk(chunk, line, summary)
+        with pa.input_stream(path, compression=compression) as stream, read_ahead(_parsed(stream)) as chunks:
+            for chunk, table in chunks:
+                line = self._jsonl_chunk(chunk, table, line, summary)
 
-    def _jsonl_chunk(self, chunk: bytes, first_line: int, summary: FileSummary) -> int:
+    def _jsonl_chunk(self, chunk: bytes, table: pa.Table | None, first_line: int, summary: FileSummary) -> int:
         lines = chunk.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        table = _read_lines(chunk)
         if table is not None and table.num_rows == len(lines):
-            decisions = self.gate.decide(table)
-            held = pc.equal(decisions[f"{PREFIX}action"], QUARANTINE)
+            ids = self.gate.verdict_ids(table)
+            held = self.gate.held(ids)
             where = pc.indices_nonzero(held).to_pylist()
             if not where:
                 self.passed.lines(lines)
             else:
                 self.passed.lines(itertools.compress(lines, pc.invert(held).to_pylist()))
-                self.held.lines(self._held_lines(lines, where, decisions.filter(held), first_line, summary))
+                self.held.lines(self._held_lines(lines, where, ids.take(where).to_pylist(), first_line, summary))
             summary.read += len(lines)
             summary.quarantined += len(where)
             summary.passed += len(lines) - len(where)
@@ -173,24 +173,20 @@ class GateRun:
             self._jsonl_lines(lines, first_line, summary)
         return first_line + len(lines)
 
-    @staticmethod
     def _held_lines(
-        lines: list[bytes], where: list[int], decisions: pa.Table, first_line: int, summary: FileSummary
+        self, lines: list[bytes], where: list[int], ids: list[int], first_line: int, summary: FileSummary
     ) -> list[bytes]:
-        """The held lines with their decisions: each distinct decision serialised once, and spliced into
+        """The held lines with their decisions: each verdict's decision serialised once, and spliced into
         each line it holds with the line number (a record is not parsed and written again)."""
-        names = [name.removeprefix(PREFIX) for name in decisions.column_names]
-        columns = [column.to_pylist() for column in decisions.columns]
-        rule = names.index("rule")
-        prefixes: dict[tuple[Any, ...], bytes] = {}
+        verdicts = self.gate.verdicts
+        prefixes: dict[int, bytes] = {}
         out = []
-        for index, values in zip(where, zip(*columns, strict=True), strict=True):
-            prefix = prefixes.get(values)
+        for index, verdict in zip(where, ids, strict=True):
+            prefix = prefixes.get(verdict)
             if prefix is None:
-                decision = Decision(**dict(zip(names, values, strict=True)))
-                prefix = prefixes[values] = _decision_prefix(decision, summary.path)
+                prefix = prefixes[verdict] = _decision_prefix(Decision.of(verdicts[verdict]), summary.path)
             out.append(_held_line(lines[index], prefix, first_line + index))
-            summary.reasons[values[rule] or "quarantine"] += 1
+            summary.reasons[verdicts[verdict].rule or "quarantine"] += 1
         return out
 
     def _jsonl_lines(self, lines: list[bytes], first_line: int, summary: FileSummary) -> None:
@@ -236,27 +232,35 @@ class GateRun:
         source = open_parquet(path)
         self.passed.empty_schema(source.schema_arrow)
         offset = 0
-        for batch in source.iter_batches(batch_size=batch_rows(source)):
-            table = pa.Table.from_batches([batch])
-            annotated = self.gate.annotate(table)
-            mask = pc.equal(annotated[f"{PREFIX}action"], QUARANTINE)
-            passed, held = table.filter(pc.invert(mask)), annotated.filter(mask)
-            self.passed.table(passed)
-            if held.num_rows:
-                rows = pc.add(pc.indices_nonzero(mask).cast(pa.int64()), offset)
-                held = held.append_column(f"{PREFIX}source", pa.repeat(summary.path, held.num_rows).cast(pa.string()))
-                held = held.append_column(f"{PREFIX}record", rows)
-                self.held.table(held)
-                for rule, count in Counter(held[f"{PREFIX}rule"].to_pylist()).items():
-                    summary.reasons[rule or "quarantine"] += count
-            summary.read += batch.num_rows
-            summary.passed += passed.num_rows
-            summary.quarantined += held.num_rows
-            offset += batch.num_rows
+        with read_ahead(source.iter_batches(batch_size=batch_rows(source))) as batches:
+            for batch in batches:
+                offset = self._parquet_batch(batch, offset, summary)
         if self.held.format == "parquet":
             decided = self.gate.annotate(source.schema_arrow.empty_table())
             extra = [pa.field(f"{PREFIX}source", pa.string()), pa.field(f"{PREFIX}record", pa.int64())]
             self.held.empty_schema(pa.schema([*decided.schema, *extra]))
+
+    def _parquet_batch(self, batch: pa.RecordBatch, offset: int, summary: FileSummary) -> int:
+        table = pa.Table.from_batches([batch])
+        ids = self.gate.verdict_ids(table)
+        mask = self.gate.held(ids)
+        passed = table.filter(pc.invert(mask))
+        self.passed.table(passed)
+        held: int = table.num_rows - passed.num_rows
+        if held:
+            annotated = table.filter(mask)
+            for name, column in zip(DECISION_SCHEMA.names, self.gate.decisions(ids.filter(mask)).columns, strict=True):
+                annotated = annotated.append_column(name, column)
+            rows = pc.add(pc.indices_nonzero(mask).cast(pa.int64()), offset)
+            annotated = annotated.append_column(f"{PREFIX}source", pa.repeat(summary.path, held).cast(pa.string()))
+            annotated = annotated.append_column(f"{PREFIX}record", rows)
+            self.held.table(annotated)
+            for rule, count in Counter(annotated[f"{PREFIX}rule"].to_pylist()).items():
+                summary.reasons[rule or "quarantine"] += count
+        summary.read += table.num_rows
+        summary.passed += passed.num_rows
+        summary.quarantined += held
+        return offset + len(table)
 
     def _summary(self, path: Path) -> FileSummary:
         summary = FileSummary(str(path))
@@ -282,6 +286,12 @@ def whole_lines(stream: Any, size: int | None = None) -> Iterator[bytes]:
         yield data[: cut + 1]
     if rest:
         yield rest
+
+
+def _parsed(stream: Any) -> Iterator[tuple[bytes, pa.Table | None]]:
+    """Each chunk of whole lines with its table, or None where Arrow cannot read the chunk in one go."""
+    for chunk in whole_lines(stream):
+        yield chunk, _read_lines(chunk)
 
 
 def _read_lines(chunk: bytes) -> pa.Table | None:

@@ -108,40 +108,45 @@ def row_numbers(start: int, count: int) -> pa.Array:
     return pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), count)), 1 - start)
 
 
-def flat_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf) -> pa.Array:
-    """The values of a flat leaf, one per record in order, null where the record has none (or a person
-    wrote it, for a leaf with a speaker field)."""
+def leaf_column(batch: pa.RecordBatch | pa.Table, leaf: Leaf) -> tuple[pa.Array, pa.Array | None]:
+    """The leaf's values, null where a record has none (or a person wrote it, for a leaf with a speaker
+    field), and for a leaf in lists the number of the record each value is in (int64, in order); None for a
+    flat leaf, whose values are one per record."""
     values = batch.column(leaf.steps[0])
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    parent = values
-    for step in leaf.steps[1:]:
-        parent, values = values, pc.struct_field(values, step)
-    values = _decoded(values)
-    if leaf.speaker is not None:
-        values = pc.if_else(_by_a_person(pc.struct_field(parent, leaf.speaker)), pa.scalar(None, values.type), values)
-    return values
-
-
-def leaf_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf, offset: int = 0) -> tuple[pa.Array, pa.Array]:
-    """The leaf's non-null values, each with the number of the record it is in (from `offset`)."""
-    values = batch.column(leaf.steps[0])
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    rows: pa.Array = row_numbers(offset, batch.num_rows)
+    rows: pa.Array | None = None
     parent = values
     for step in leaf.steps[1:]:
         if step is None:
             parents = pc.list_parent_indices(values)
             values = pc.list_flatten(values)
-            rows = rows.take(parents)
+            rows = parents if rows is None else rows.take(parents)
         else:
-            parent, values = values, pc.struct_field(values, step)
+            parent, values = values, _field(values, step)
     values = _decoded(values)
-    valid = pc.is_valid(values)
     if leaf.speaker is not None:
-        valid = pc.and_(valid, pc.invert(_by_a_person(pc.struct_field(parent, leaf.speaker))))
+        person = _by_a_person(_field(parent, leaf.speaker))
+        values = pc.if_else(person, pa.scalar(None, values.type), values)
+    return values, rows
+
+
+def leaf_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf, offset: int = 0) -> tuple[pa.Array, pa.Array]:
+    """The leaf's non-null values (as large_string), each with the number of the record it is in (from
+    `offset`)."""
+    values, rows = leaf_column(batch, leaf)
+    if rows is None:
+        rows = row_numbers(0, batch.num_rows)
+    if offset:
+        rows = pc.add(rows, pa.scalar(offset, pa.int64()))
+    valid = pc.is_valid(values)
     return values.filter(valid).cast(pa.large_string()), rows.filter(valid)
+
+
+def _field(values: pa.Array, name: str) -> pa.Array:
+    """A struct's child, null where the struct is (the child alone may hold anything under a null struct);
+    the child as it is when no struct is null, which costs nothing."""
+    return values.field(name) if values.null_count == 0 and values.offset == 0 else pc.struct_field(values, name)
 
 
 def _decoded(values: pa.Array) -> pa.Array:
