@@ -39,7 +39,7 @@ USE: dict[str, Any] = {
 
 
 RECORDS: list[dict[str, Any]] = [
-    {"id": 1, "model": "gpt-4-0613", "prompt": "Name a prime.", "response": "7"},
+    {"id": 1, "model": "gpt-4-0613", "prompt": "Name a prime.", "response": "7", "created": "2023-06-09T05:02:04Z"},
     {"id": 2, "model": "meta-llama/Llama-3.1-8B-Instruct", "prompt": "Name a colour.", "response": "Teal."},
     {"id": 3, "model": "human", "prompt": "Say hi.", "response": "Hi, written by a person."},
     {
@@ -52,14 +52,21 @@ RECORDS: list[dict[str, Any]] = [
     },
     {"id": 5, "prompt": "A record naming no model.", "response": "Nothing to say."},
     {"id": 6, "messages": [{"role": "assistant", "content": "Sure.", "metadata": {"model": "gemini-1.5-pro"}}]},
-    {"id": 7, "model": "GPT-4-0613 ", "prompt": "Same model, spelled otherwise.", "response": "8"},
+    {
+        "id": 7,
+        "model": "GPT-4-0613 ",
+        "prompt": "Same model, spelled otherwise.",
+        "response": "8",
+        "created": "2024-06-01",
+    },
     {"id": 8, "model": "human", "prompt": "Who are you?", "response": "I'm Claude, an AI assistant made by Anthropic."},
     {"id": 9, "model": "meta-llama/Llama-3.1-8B-Instruct", "prompt": "Again.", "response": "Again."},
     {"id": 10, "prompt": "Still no model.", "response": "Plain text."},
 ]
 HELD = {1, 4, 6, 7, 8}
 """OpenAI, Anthropic and Google forbid training competing models; record 8 names no model but says "I'm
-Claude, an AI assistant made by Anthropic": held by a content fingerprint."""
+Claude, an AI assistant made by Anthropic": held by a content fingerprint. Records 1 and 7 are dated: each
+is judged by the OpenAI terms of its day (their reasons differ)."""
 
 Decisions = dict[int, dict[str, Any]]
 
@@ -108,6 +115,9 @@ def test_the_reference_decisions(expected: Decisions) -> None:
     assert expected[6][f"{PREFIX}rule"].startswith("google-")  # messages[].metadata.model
     assert expected[2][f"{PREFIX}effect"] == "obligation"  # Llama: passes, with the obligation as its reason
     assert expected[3][f"{PREFIX}reason"] is None and expected[5][f"{PREFIX}reason"] is None
+    # dated records: each by the terms of its day
+    assert expected[1][f"{PREFIX}rule"] == "openai-terms-of-use/no-competing-models"
+    assert expected[7][f"{PREFIX}rule"] == "openai-business-terms/no-competing-models"
 
 
 # --- the command line -----------------------------------------------------------------------------------

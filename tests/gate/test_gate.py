@@ -179,8 +179,12 @@ def test_a_column_of_many_distinct_strings_gets_the_same_decisions(monkeypatch: 
     """Past _LOOKUP distinct strings (a column of free text), values are scored by their distinct values."""
     from tos_check.gate import decide
 
-    table = pa.Table.from_struct_array(pa.array(RECORDS * 4))
+    days = ["2023-06-01", "2024-06-01", None]
+    dated = [{**r, "created": days[i % 3]} for i, r in enumerate(RECORDS * 4)]
+    table = pa.Table.from_struct_array(pa.array(dated))
     expected = gate().decide(table).to_pylist()
+    undated = gate().decide(pa.Table.from_struct_array(pa.array(RECORDS))).to_pylist()
+    assert len({r["_tos_check_reason"] for r in expected}) > len({r["_tos_check_reason"] for r in undated})
     monkeypatch.setattr(decide, "_LOOKUP", 2)
     small, start = gate(), 0
     for batch in table.to_batches(max_chunksize=5):
@@ -196,3 +200,37 @@ def test_the_reasons_are_stored_once_per_verdict_not_per_record() -> None:
     assert pa.types.is_dictionary(reasons.type)
     assert len(reasons.dictionary) <= len(set(reasons.to_pylist()))  # the distinct reasons, not 7,000 copies
     assert reasons.to_pylist() == [d.reason for d in gate().decide_records(RECORDS * 1000)]
+
+
+def test_a_records_generation_day_picks_the_terms_of_its_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenAI's terms of 2023-03-14 governed outputs of June 2023; its business terms of 2024-01-31, outputs of
+    June 2024; undated outputs are judged by the terms in force on as_of, and say so."""
+    calls: list[tuple[str, int]] = []
+    original = Judge._judge
+
+    def counting(self: Judge, model: str, role: Any, fingerprint: Any, confidence: Any, era: int) -> Any:
+        calls.append((model, era))
+        return original(self, model, role, fingerprint, confidence, era)
+
+    monkeypatch.setattr(Judge, "_judge", counting)
+    records: list[dict[str, Any]] = [
+        {"model": "gpt-4-0613", "tstamp": 1686286924.8},  # 2023-06-09, MT-Bench's field
+        {"model": "gpt-4-0613", "tstamp": 1686900000},  # 2023-06-16: the same era, the same judgement
+        {"model": "gpt-4-0613", "created": "2024-06-01T10:00:00Z"},
+        {"model": "gpt-4-0613"},
+        {"model": "gpt-4-0613", "created": "not a date"},
+    ]
+    g = gate()
+    arrow = g.decide(pa.Table.from_struct_array(pa.array(records))).to_pylist()
+    rules = [r["_tos_check_rule"] for r in arrow]
+    assert rules == ["openai-terms-of-use/no-competing-models"] * 2 + ["openai-business-terms/no-competing-models"] * 3
+    assert "(2023-03-14) prohibits" in arrow[0]["_tos_check_reason"]
+    assert "(2024-01-31) prohibits" in arrow[2]["_tos_check_reason"]
+    assert "generation date unknown" in arrow[3]["_tos_check_reason"]
+    assert "generation date unknown" not in arrow[0]["_tos_check_reason"]
+    assert arrow[3] == arrow[4]
+    assert len(calls) == len(set(calls)) == 3  # one judgement per (string, era), not per record or per day
+    assert sorted(v.generated or "" for v in g.verdicts)[0] == ""  # the undated verdict says no era
+    assert any(v.generated and v.generated.startswith("2023-03-14/") for v in g.verdicts)
+    # record by record (as for lines Arrow cannot read together), the same
+    assert [g.decide_record(r).reason for r in records] == [r["_tos_check_reason"] for r in arrow]

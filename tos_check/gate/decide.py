@@ -22,14 +22,16 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from tos_check.fingerprints import FingerprintSet
-from tos_check.gate.verdicts import Judge, Verdict
+from tos_check.gate.verdicts import UNDATED, Judge, Verdict
 from tos_check.policy.model import Role
 from tos_check.sources.records.columns import Leaf, leaf_column, model_leaves, string_leaves
+from tos_check.sources.records.dates import EPOCH, day_numbers, record_day
 from tos_check.sources.records.fields import model_name, text_role, texts_in
 from tos_check.use import DeclaredUse
 
-Scorer = Callable[[pa.Array], np.ndarray]
-"""Scores (int64, _NONE where nothing applies) for an array of values, one per value."""
+Scorer = Callable[[pa.Array, np.ndarray], np.ndarray]
+"""Scores (int64, _NONE where nothing applies) for an array of values and the era of each value's record
+(verdicts.py), one per value."""
 
 PASS, QUARANTINE = "pass", "quarantine"
 PREFIX = "_tos_check_"
@@ -50,6 +52,8 @@ _SCORE_CACHE = 1_000_000
 _LOOKUP = 4096
 """Distinct strings per role a model field's values are looked up in with one Arrow call (its hash table is
 built again per batch, so it must stay small)."""
+_UNJUDGED = -1
+"""In a role's table of scores by (string, era): not judged yet."""
 _NONE = np.iinfo(np.int64).max
 """The score of a value or record no verdict applies to: weaker than every verdict's."""
 _SETTLED = 1 << _VID_BITS
@@ -108,11 +112,14 @@ class Gate:
         self.judge = judge
         self.fingerprints = fingerprints
         self._verdicts: list[Verdict] = []
-        self._index: dict[tuple[str, Role, str | None], int] = {}
+        self._index: dict[tuple[str, Role, str | None, str | None], int] = {}
         self._table: tuple[int, _VerdictTable | None] = (0, None)
         self._leaves: dict[pa.Schema, tuple[list[tuple[Role, list[Leaf]]], list[Leaf]]] = {}
-        self._scores: dict[tuple[str, Role], int] = {}
+        self._scores: dict[tuple[str, Role, int], int] = {}
         self._known: dict[Role, tuple[pa.Array, np.ndarray]] = {}
+        changes = [(day - EPOCH).days for day in judge.changes]
+        self._changes = np.array(changes, np.int64)
+        self._eras = len(changes) + 2  # UNDATED, and one more than there are changes
 
     @classmethod
     def from_config(
@@ -168,14 +175,15 @@ class Gate:
         """For each record, the index in `verdicts` of its strongest verdict (int64), null where nothing
         applies: what `decisions` turns into columns, and what a caller can key per-verdict work on."""
         best = np.full(data.num_rows, _NONE, np.int64)
+        eras = self._eras_of(data)
         model_cols, text_cols = self._leaves_of(data.schema)
         for role, leaves in model_cols:
-            self._fold(best, [leaf_column(data, leaf) for leaf in leaves], None, self._model_scorer(role))
+            self._fold(best, eras, [leaf_column(data, leaf) for leaf in leaves], None, self._model_scorer(role))
         if self.fingerprints is not None and text_cols:
             open_rows = best >= _SETTLED
             if open_rows.any():
                 for leaf in text_cols:
-                    self._fold(best, [leaf_column(data, leaf)], open_rows, self._fingerprint_scores)
+                    self._fold(best, eras, [leaf_column(data, leaf)], open_rows, self._fingerprint_scores)
         return pa.array(best & _VID_MASK, pa.int64(), mask=best == _NONE)
 
     def held(self, ids: pa.Array) -> pa.Array:
@@ -217,11 +225,12 @@ class Gate:
         """One record, in Python: for records Arrow cannot hold together with others."""
         from tos_check.sources.records.fields import models_in
 
-        best = min((self._model_score(name, role) for name, role, _, _ in models_in(record)), default=_NONE)
+        era = self.judge.era(record_day(record))
+        best = min((self._model_score(name, role, era) for name, role, _, _ in models_in(record)), default=_NONE)
         if self.fingerprints is not None and best >= _SETTLED:
             for text in texts_in(record):
                 found = self.fingerprints.match(text)
-                best = min(best, self._fingerprint_score(found.id if found else None))
+                best = min(best, self._fingerprint_score(found.id if found else None, era))
         return Decision.of(None if best == _NONE else self._verdicts[best & _VID_MASK])
 
     # --- verdicts --------------------------------------------------------------------------------------
@@ -234,40 +243,54 @@ class Gate:
     def _register(self, verdict: Verdict) -> int:
         if verdict.reason is None:
             return _NONE
-        key = (verdict.model, verdict.role, verdict.fingerprint)
+        key = (verdict.model, verdict.role, verdict.fingerprint, verdict.generated)
         index = self._index.get(key)
         if index is None:
             index = self._index[key] = len(self._verdicts)
             self._verdicts.append(verdict)
         return (verdict.rank << _VID_BITS) | index
 
-    def _model_score(self, raw: str | None, role: Role) -> int:
+    def _model_score(self, raw: str | None, role: Role, era: int) -> int:
         """The score of a model field's value (_NONE when nothing applies): judged once per distinct string
-        for the gate's life."""
+        and era for the gate's life."""
         if raw is None:
             return _NONE
-        key = (raw, role)
+        key = (raw, role, era)
         try:
             return self._scores[key]
         except KeyError:
             pass
         name = model_name(raw)
-        score = self._register(self.judge.verdict(name, role)) if name is not None else _NONE
+        score = self._register(self.judge.verdict(name, role, era=era)) if name is not None else _NONE
         if len(self._scores) < _SCORE_CACHE:
             self._scores[key] = score
         return score
 
-    def _fingerprint_score(self, fingerprint_id: str | None) -> int:
+    def _fingerprint_score(self, fingerprint_id: str | None, era: int) -> int:
         if fingerprint_id is None or self.fingerprints is None:
             return _NONE
         fingerprint = self.fingerprints.fingerprints[fingerprint_id]
         return self._register(
-            self.judge.verdict(fingerprint.model, "responses", fingerprint.id, fingerprint.confidence)
+            self.judge.verdict(fingerprint.model, "responses", fingerprint.id, fingerprint.confidence, era)
         )
+
+    def _eras_of(self, data: pa.Table | pa.RecordBatch) -> np.ndarray:
+        """Each record's era (verdicts.py): UNDATED where it says no generation date."""
+        days = day_numbers(data)
+        if days is None:
+            return np.full(data.num_rows, UNDATED, np.int64)
+        known = pc.fill_null(days, -1).to_numpy()
+        eras: np.ndarray = np.searchsorted(self._changes, known, side="right") + 1
+        eras[known < 0] = UNDATED
+        return eras
 
     @staticmethod
     def _fold(
-        best: np.ndarray, columns: list[tuple[pa.Array, pa.Array | None]], only: np.ndarray | None, scores: Scorer
+        best: np.ndarray,
+        eras: np.ndarray,
+        columns: list[tuple[pa.Array, pa.Array | None]],
+        only: np.ndarray | None,
+        scores: Scorer,
     ) -> None:
         """Lowers each record's score in `best` to the strongest score of its values in `columns` (the
         `leaf_column`s of leaves scored together, so that each distinct value is scored once), looking only
@@ -282,39 +305,52 @@ class Gate:
         if keep is not None:
             values, owners = values.filter(pa.array(keep)), owners[keep]
         if len(values):
-            np.minimum.at(best, owners, scores(values))
+            np.minimum.at(best, owners, scores(values, eras[owners]))
 
     def _model_scorer(self, role: Role) -> Scorer:
-        return lambda values: self._model_scores(values, role)
+        return lambda values, eras: self._model_scores(values, role, eras)
 
-    def _model_scores(self, values: pa.Array, role: Role) -> np.ndarray:
-        """A score per model-field value: looked up in the strings already judged for this role (one Arrow
-        call), only strings met for the first time going through Python. A column of free text, with more
-        distinct strings than _LOOKUP, is scored by its distinct values instead."""
-        known, scores = self._known.get(role) or (pa.array([], pa.large_string()), np.empty(0, np.int64))
+    def _model_scores(self, values: pa.Array, role: Role, eras: np.ndarray) -> np.ndarray:
+        """A score per model-field value: looked up in a table of the role's strings already met by era (one
+        Arrow call and a numpy lookup), only (string, era) pairs met for the first time going through Python.
+        A column of free text, with more distinct strings than _LOOKUP, is scored by its distinct values."""
+        known, table = self._known.get(role) or (pa.array([], pa.large_string()), np.empty((0, self._eras), np.int64))
         found = pc.index_in(values, value_set=known)
         if found.null_count:
             new = pc.unique(values.filter(pc.is_null(found)))
             if len(known) + len(new) > _LOOKUP:
-                return self._spread(values, lambda names: [self._model_score(n, role) for n in names])
-            added = np.array([self._model_score(n, role) for n in new.to_pylist()], np.int64)
-            known, scores = pa.concat_arrays([known, new.cast(pa.large_string())]), np.concatenate([scores, added])
-            self._known[role] = (known, scores)
+                return self._spread(values, eras, lambda pairs: [self._model_score(n, role, e) for n, e in pairs])
+            known = pa.concat_arrays([known, new.cast(pa.large_string())])
+            table = np.vstack([table, np.full((len(new), self._eras), _UNJUDGED, np.int64)])
+            self._known[role] = (known, table)
             found = pc.index_in(values, value_set=known)
-        looked_up: np.ndarray = scores[found.to_numpy()]
-        return looked_up
+        codes = found.to_numpy()
+        scores: np.ndarray = table[codes, eras]
+        unjudged = scores == _UNJUDGED
+        if unjudged.any():
+            for pair in np.unique(codes[unjudged] * self._eras + eras[unjudged]).tolist():
+                code, era = divmod(pair, self._eras)
+                table[code, era] = self._model_score(known[code].as_py(), role, era)
+            scores = table[codes, eras]
+        return scores
 
-    def _fingerprint_scores(self, values: pa.Array) -> np.ndarray:
+    def _fingerprint_scores(self, values: pa.Array, eras: np.ndarray) -> np.ndarray:
         assert self.fingerprints is not None
         found = self.fingerprints.first_match(values)
-        return self._spread(found, lambda ids: [self._fingerprint_score(i) for i in ids])
+        return self._spread(found, eras, lambda pairs: [self._fingerprint_score(i, e) for i, e in pairs])
 
-    @staticmethod
-    def _spread(values: pa.Array, score: Callable[[list[Any]], list[int]]) -> np.ndarray:
-        """A score per value (_NONE for a null), computed once per distinct value."""
+    def _spread(
+        self, values: pa.Array, eras: np.ndarray, score: Callable[[list[tuple[Any, int]]], list[int]]
+    ) -> np.ndarray:
+        """A score per value (_NONE for a null), computed once per distinct (value, era)."""
         encoded = pc.dictionary_encode(values, null_encoding="encode")
-        distinct = np.array(score(encoded.dictionary.to_pylist()), np.int64)
-        return distinct[encoded.indices.to_numpy()] if len(distinct) else np.full(len(values), _NONE, np.int64)
+        if not len(encoded.dictionary):
+            return np.full(len(values), _NONE, np.int64)
+        distinct, inverse = np.unique(encoded.indices.to_numpy() * self._eras + eras, return_inverse=True)
+        dictionary = encoded.dictionary.to_pylist()
+        pairs = [(dictionary[p // self._eras], p % self._eras) for p in distinct.tolist()]
+        scored: np.ndarray = np.array(score(pairs), np.int64)[inverse]
+        return scored
 
     def decisions(self, ids: pa.Array) -> pa.Table:
         """The decision columns (DECISION_SCHEMA) for verdict ids (`verdict_ids`)."""

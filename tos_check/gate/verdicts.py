@@ -1,9 +1,15 @@
-"""One judgement per distinct model string: what the policies say about data it wrote, for the declared use,
-as a scan would say it. A dataset of a hundred million records holds a few hundred distinct strings, so the
-evaluator runs a few hundred times, whatever the size of the data."""
+"""One judgement per distinct model string and era: what the policies say about data it wrote, for the
+declared use, as a scan would say it. A dataset of a hundred million records holds a few hundred distinct
+strings, so the evaluator runs a few hundred times, whatever the size of the data.
+
+An era is a stretch of days in which no policy's terms change (between two consecutive `effective_from` or
+`effective_until` dates of any version): records generated on any day of an era are governed by the same
+versions, so they are judged once, as generated within the era. Records without a known generation date
+are judged by the terms in force on `as_of`, as a scan judges undated outputs."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -23,6 +29,9 @@ RECORD_CONFIDENCE = 0.95
 QuarantineOn = str
 """error | warning | note: the least severe finding that holds a record back."""
 
+UNDATED = 0
+"""The era slot of records whose generation date is unknown; eras of dated records are 1, 2, ..."""
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -39,6 +48,8 @@ class Verdict:
     effect: str | None = None
     severity: str | None = None
     fingerprint: str | None = None
+    generated: str | None = None
+    """The era the outputs were judged as generated in (an ISO interval), None when undated."""
     findings: tuple[Finding, ...] = ()
 
     @property
@@ -58,26 +69,57 @@ class Judge:
     as_of: dt.date
     quarantine_on: QuarantineOn = "error"
     quarantine_undecided: bool = False
-    _cache: dict[tuple[str, Role, str | None], Verdict] = field(default_factory=dict, init=False)
+    _cache: dict[tuple[str, Role, str | None, int], Verdict] = field(default_factory=dict, init=False)
     _evaluator: Evaluator | None = field(default=None, init=False)
+    _changes: list[dt.date] | None = field(default=None, init=False)
 
     def verdict(
-        self, model: str, role: Role = "responses", fingerprint: str | None = None, confidence: float | None = None
+        self,
+        model: str,
+        role: Role = "responses",
+        fingerprint: str | None = None,
+        confidence: float | None = None,
+        era: int = UNDATED,
     ) -> Verdict:
-        key = (model, role, fingerprint)
+        key = (model, role, fingerprint, era)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self._judge(model, role, fingerprint, confidence)
+            found = self._cache[key] = self._judge(model, role, fingerprint, confidence, era)
         return found
 
-    def _judge(self, model: str, role: Role, fingerprint: str | None, confidence: float | None) -> Verdict:
+    @property
+    def changes(self) -> list[dt.date]:
+        """Every day some policy's terms change, in order: the eras' boundaries."""
+        if self._changes is None:
+            days = {v.effective_from for p in self.policies.policies for v in p.policy.versions}
+            days |= {v.effective_until for p in self.policies.policies for v in p.policy.versions if v.effective_until}
+            self._changes = sorted(days)
+        return self._changes
+
+    def era(self, day: dt.date | None) -> int:
+        """The era slot of a generation day (UNDATED for None)."""
+        return UNDATED if day is None else bisect.bisect_right(self.changes, day) + 1
+
+    def era_days(self, era: int) -> tuple[dt.date | None, dt.date | None]:
+        """(first day, last day) of an era: the earliest era has no first day, the latest no last."""
+        if era == UNDATED:
+            return None, None
+        changes = self.changes
+        first = changes[era - 2] if era >= 2 else None
+        last = changes[era - 1] - dt.timedelta(days=1) if era - 1 < len(changes) else None
+        return first, last
+
+    def _judge(self, model: str, role: Role, fingerprint: str | None, confidence: float | None, era: int) -> Verdict:
         if self._evaluator is None:
             self._evaluator = Evaluator(policies=self.policies, resolver=self.resolver, use=self.use, as_of=self.as_of)
         where = Location(path=SUBJECT)
         kind = "fingerprint" if fingerprint else "record"
         detail = f"fingerprint {fingerprint}" if fingerprint else f"record field: {model}"
         evidence = Evidence(kind=kind, detail=detail, location=where, confidence=confidence or RECORD_CONFIDENCE)
-        generation = GeneratedBy(model=model, role=role, evidence=evidence)
+        first, last = self.era_days(era)
+        if era != UNDATED and first is None:  # before every change: judged as of the day before the first one
+            first = last
+        generation = GeneratedBy(model=model, role=role, evidence=evidence, date_from=first, date_until=last)
         trace = Trace(
             subject=SUBJECT,
             generation=generation,
@@ -100,6 +142,7 @@ class Judge:
             effect=lead.effect if lead else None,
             severity=lead.severity if lead else None,
             fingerprint=fingerprint,
+            generated=None if era == UNDATED else f"{_iso(self.era_days(era)[0])}/{_iso(last)}",
             findings=tuple(findings),
         )
 
@@ -107,6 +150,10 @@ class Judge:
         if finding.undecided and not self.quarantine_undecided:
             return False
         return SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[self.quarantine_on]
+
+
+def _iso(day: dt.date | None) -> str:
+    return ".." if day is None else day.isoformat()
 
 
 def _reason(finding: Finding, fingerprint: str | None) -> str:

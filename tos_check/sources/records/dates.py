@@ -1,0 +1,121 @@
+"""When a record says it was generated: the day in a top-level date field, which picks the terms version
+that governed the outputs (a provider's terms change; outputs are governed by the terms of their day).
+
+Logged API responses carry it (OpenAI's `created`, epoch seconds), as do evaluation dumps (MT-Bench's
+`tstamp`) and generation pipelines (`created_at`, `generated_at`). A field named `date` is not read: it is as
+often the date of the document the text came from. Read to a day, in UTC:
+
+- a number: epoch seconds (milliseconds when it is too large to be seconds);
+- a string: the `YYYY-MM-DD` it starts with (an ISO date or date-time; a time or zone after it is ignored);
+- an Arrow timestamp or date (a JSON reader types ISO strings so): its day, in UTC.
+
+A day outside EARLIEST..LATEST, or a value of another shape, is unknown, as is a record without the field:
+such records are judged by the terms in force on `--as-of`, as when no date is known at all. The Arrow and
+the record-by-record readings give the same day for the same value, except a zoned date-time string that a
+JSON reader has typed as a timestamp: Arrow reads its UTC day, the string its written day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+DATE_FIELDS = ("created", "created_at", "tstamp", "timestamp", "generated_at", "generation_date", "date_generated")
+"""Top-level fields that say when a record was generated: the first of them that holds a day is read."""
+
+EARLIEST, LATEST = dt.date(2015, 1, 1), dt.date(2100, 1, 1)
+"""Days outside [EARLIEST, LATEST) are not generation dates (a zero, a counter, a typo): unknown."""
+
+EPOCH = dt.date(1970, 1, 1)
+_FIRST, _LAST = (EARLIEST - EPOCH).days, (LATEST - EPOCH).days
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_PER_DAY = {"s": 86_400, "ms": 86_400 * 10**3, "us": 86_400 * 10**6, "ns": 86_400 * 10**9}
+_MS_FROM = 1e11
+"""A number at least this large is milliseconds: as seconds it would be past the year 5000."""
+
+
+def record_day(record: dict[str, Any]) -> dt.date | None:
+    """The day a record (a dict) says it was generated, or None."""
+    for name in DATE_FIELDS:
+        if name in record:
+            day = day_of(record[name])
+            if day is not None:
+                return day
+    return None
+
+
+def day_of(value: Any) -> dt.date | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if value != value or abs(value) > 1e16:  # NaN, or nothing a clock would write
+            return None
+        seconds = value / 1000 if abs(value) >= _MS_FROM else value
+        days = int(seconds // 86400)
+        return EPOCH + dt.timedelta(days=days) if _FIRST <= days < _LAST else None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return _within(value.date())
+    if isinstance(value, dt.date):
+        return _within(value)
+    if isinstance(value, str):
+        if not _ISO_DAY.fullmatch(value[:10]):
+            return None
+        try:
+            return _within(dt.date.fromisoformat(value[:10]))
+        except ValueError:  # 2024-02-30
+            return None
+    return None
+
+
+def day_numbers(data: pa.Table | pa.RecordBatch) -> pa.Array | None:
+    """Per record, the day it says it was generated as days since 1970-01-01 (int32, null when unknown);
+    None when the data has no date field."""
+    present = set(data.schema.names)
+    found = [_days(data.column(name)) for name in DATE_FIELDS if name in present]
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else pc.coalesce(*found)
+
+
+def _days(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        values, kind = values.cast(kind.value_type), kind.value_type
+    if pa.types.is_timestamp(kind):  # its count is of its unit since the epoch, in UTC
+        # integer division truncates toward zero, which differs from the floor only before 1970: unknown anyway
+        days = pc.divide(values.cast(pa.int64()), _PER_DAY[kind.unit])
+    elif pa.types.is_date(kind):
+        days = values.cast(pa.date32()).cast(pa.int32()).cast(pa.int64())
+    elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        seconds = values.cast(pa.float64(), safe=False)
+        too_big = pc.greater(pc.abs(seconds), pa.scalar(1e16))
+        seconds = pc.if_else(too_big, pa.scalar(None, pa.float64()), seconds)
+        millis = pc.greater_equal(pc.abs(seconds), pa.scalar(_MS_FROM))
+        seconds = pc.if_else(millis, pc.divide(seconds, 1000.0), seconds)
+        days = pc.floor(pc.divide(seconds, 86400.0)).cast(pa.int64(), safe=False)
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        written = pc.utf8_slice_codeunits(values, 0, 10)
+        shaped = pc.match_substring_regex(written, _ISO_DAY.pattern)
+        parsed = pc.strptime(written, format="%Y-%m-%d", unit="s", error_is_null=True)
+        real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), written)  # not 2024-02-30 read as March 1st
+        days = pc.if_else(
+            pc.fill_null(pc.and_(shaped, real), False),
+            parsed.cast(pa.date32()).cast(pa.int32()).cast(pa.int64()),
+            pa.scalar(None, pa.int64()),
+        )
+    else:
+        return pa.nulls(len(values), pa.int32())
+    inside = pc.and_(pc.greater_equal(days, _FIRST), pc.less(days, _LAST))
+    return pc.if_else(pc.fill_null(inside, False), days, pa.scalar(None, pa.int64())).cast(pa.int32())
+
+
+def _within(day: dt.date) -> dt.date | None:
+    return day if EARLIEST <= day < LATEST else None
