@@ -25,7 +25,7 @@ from tos_check.fingerprints import FingerprintSet
 from tos_check.gate.verdicts import UNDATED, Judge, Verdict
 from tos_check.policy.model import Role
 from tos_check.sources.records.columns import Leaf, leaf_column, model_leaves, string_leaves
-from tos_check.sources.records.dates import EPOCH, day_numbers, record_day
+from tos_check.sources.records.dates import EPOCH, UNKNOWN, day_numbers, record_day
 from tos_check.sources.records.fields import model_name, text_role, texts_in
 from tos_check.use import DeclaredUse
 
@@ -88,23 +88,43 @@ class Decision:
         )
 
 
-@dataclass(frozen=True)
-class _VerdictTable:
-    """The verdicts as Arrow arrays, for `decisions` to index: whether each holds a record back, and per WHY
-    column each verdict's code (null for none) into that column's distinct strings."""
+def _indices(ids: pa.Array) -> np.ndarray:
+    """Verdict ids (null for none) as numpy indices, -1 for none."""
+    found: np.ndarray = pc.fill_null(ids, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return found
 
-    held: pa.Array
-    why: list[tuple[pa.Array, pa.Array]]
 
-    @classmethod
-    def of(cls, verdicts: list[Verdict]) -> _VerdictTable:
-        why = []
-        for name in WHY:
-            values = [getattr(v, name) for v in verdicts]
-            strings = sorted({x for x in values if x is not None})
-            code = {x: i for i, x in enumerate(strings)}
-            why.append((pa.array([code.get(x) for x in values], pa.int32()), pa.array(strings, pa.string())))
-        return cls(pa.array([v.quarantine for v in verdicts], pa.bool_()), why)
+class _VerdictColumns:
+    """The verdicts as arrays for `decisions` to index, grown as verdicts are met: whether each holds a record
+    back, and per WHY column its code (-1 for none) into that column's strings, in the order first met. The
+    last row is no verdict at all, so that index -1 reads as nothing applies."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.held = np.zeros(1, bool)
+        self.codes = np.full((1, len(WHY)), -1, np.int32)
+        self.strings: list[pa.Array] = [pa.array([], pa.string()) for _ in WHY]
+        self._code: list[dict[str, int]] = [{} for _ in WHY]
+
+    def update(self, verdicts: list[Verdict]) -> None:
+        new = verdicts[self.count :]
+        if not new:
+            return
+        codes = np.full((len(new), len(WHY)), -1, np.int32)
+        for column, (name, known) in enumerate(zip(WHY, self._code, strict=True)):
+            before = len(known)
+            for row, verdict in enumerate(new):
+                value = getattr(verdict, name)
+                if value is not None:
+                    codes[row, column] = known.setdefault(value, len(known))
+            if len(known) != before:
+                self.strings[column] = pa.array(list(known), pa.string())
+        self.held = np.concatenate([self.held[:-1], [v.quarantine for v in new], [False]])
+        self.codes = np.concatenate([self.codes[:-1], codes, self.codes[-1:]])
+        self.count = len(verdicts)
+
+
+_ACTIONS = pa.array([PASS, QUARANTINE], pa.string())
 
 
 class Gate:
@@ -113,7 +133,7 @@ class Gate:
         self.fingerprints = fingerprints
         self._verdicts: list[Verdict] = []
         self._index: dict[tuple[str, Role, str | None, str | None], int] = {}
-        self._table: tuple[int, _VerdictTable | None] = (0, None)
+        self._columns = _VerdictColumns()
         self._leaves: dict[pa.Schema, tuple[list[tuple[Role, list[Leaf]]], list[Leaf]]] = {}
         self._scores: dict[tuple[str, Role, int], int] = {}
         self._known: dict[Role, tuple[pa.Array, np.ndarray]] = {}
@@ -169,11 +189,25 @@ class Gate:
 
     def decide(self, data: pa.Table | pa.RecordBatch) -> pa.Table:
         """The decision columns (DECISION_SCHEMA), one row per record, in order."""
-        return self.decisions(self.verdict_ids(data))
+        return self._decisions(self._strongest(data))
 
     def verdict_ids(self, data: pa.Table | pa.RecordBatch) -> pa.Array:
         """For each record, the index in `verdicts` of its strongest verdict (int64), null where nothing
         applies: what `decisions` turns into columns, and what a caller can key per-verdict work on."""
+        strongest = self._strongest(data)
+        return pa.array(strongest, pa.int64(), mask=strongest < 0)
+
+    def held(self, ids: pa.Array) -> pa.Array:
+        """For verdict ids (`verdict_ids`), whether each record is quarantined (boolean, never null)."""
+        self._columns.update(self._verdicts)
+        return pa.array(self._columns.held[_indices(ids)], pa.bool_())
+
+    def decisions(self, ids: pa.Array) -> pa.Table:
+        """The decision columns (DECISION_SCHEMA) for verdict ids (`verdict_ids`)."""
+        return self._decisions(_indices(ids))
+
+    def _strongest(self, data: pa.Table | pa.RecordBatch) -> np.ndarray:
+        """Per record, the index of its strongest verdict, -1 where nothing applies."""
         best = np.full(data.num_rows, _NONE, np.int64)
         eras = self._eras_of(data)
         model_cols, text_cols = self._leaves_of(data.schema)
@@ -184,13 +218,19 @@ class Gate:
             if open_rows.any():
                 for leaf in text_cols:
                     self._fold(best, eras, [leaf_column(data, leaf)], open_rows, self._fingerprint_scores)
-        return pa.array(best & _VID_MASK, pa.int64(), mask=best == _NONE)
+        strongest: np.ndarray = np.where(best == _NONE, -1, best & _VID_MASK)
+        return strongest
 
-    def held(self, ids: pa.Array) -> pa.Array:
-        """For verdict ids (`verdict_ids`), whether each record is quarantined (boolean, never null)."""
-        if ids.null_count == len(ids):
-            return pa.repeat(pa.scalar(False), len(ids))
-        return pc.fill_null(self._verdict_table().held.take(ids), False)
+    def _decisions(self, strongest: np.ndarray) -> pa.Table:
+        columns = self._columns
+        columns.update(self._verdicts)
+        action = _ACTIONS.take(pa.array(columns.held[strongest].astype(np.int8)))
+        codes = columns.codes[strongest]
+        why = [
+            pa.DictionaryArray.from_arrays(pa.array(codes[:, i], pa.int32(), mask=codes[:, i] < 0), strings)
+            for i, strings in enumerate(columns.strings)
+        ]
+        return pa.table([action, *why], schema=DECISION_SCHEMA)
 
     def annotate(self, data: pa.Table | pa.RecordBatch) -> pa.Table:
         """The records with the decision columns added."""
@@ -274,14 +314,22 @@ class Gate:
             self.judge.verdict(fingerprint.model, "responses", fingerprint.id, fingerprint.confidence, era)
         )
 
+    def _alike(self, raw: str, era: int) -> np.ndarray:
+        """The eras a model-field value is judged in alike with `era` (as a mask over era slots)."""
+        name = model_name(raw)
+        if name is None:
+            return np.ones(self._eras, bool)
+        local = self.judge.local_eras(name)
+        alike: np.ndarray = local == local[era]
+        return alike
+
     def _eras_of(self, data: pa.Table | pa.RecordBatch) -> np.ndarray:
         """Each record's era (verdicts.py): UNDATED where it says no generation date."""
         days = day_numbers(data)
         if days is None:
             return np.full(data.num_rows, UNDATED, np.int64)
-        known = pc.fill_null(days, -1).to_numpy()
-        eras: np.ndarray = np.searchsorted(self._changes, known, side="right") + 1
-        eras[known < 0] = UNDATED
+        eras: np.ndarray = np.searchsorted(self._changes, days, side="right") + 1
+        eras[days == UNKNOWN] = UNDATED
         return eras
 
     @staticmethod
@@ -330,7 +378,9 @@ class Gate:
         if unjudged.any():
             for pair in np.unique(codes[unjudged] * self._eras + eras[unjudged]).tolist():
                 code, era = divmod(pair, self._eras)
-                table[code, era] = self._model_score(known[code].as_py(), role, era)
+                if table[code, era] == _UNJUDGED:  # not filled with an era judged alike just before
+                    raw = known[code].as_py()
+                    table[code, self._alike(raw, era)] = self._model_score(raw, role, era)
             scores = table[codes, eras]
         return scores
 
@@ -351,27 +401,6 @@ class Gate:
         pairs = [(dictionary[p // self._eras], p % self._eras) for p in distinct.tolist()]
         scored: np.ndarray = np.array(score(pairs), np.int64)[inverse]
         return scored
-
-    def decisions(self, ids: pa.Array) -> pa.Table:
-        """The decision columns (DECISION_SCHEMA) for verdict ids (`verdict_ids`)."""
-        rows = len(ids)
-        if ids.null_count == rows:
-            return pa.table(
-                [pa.repeat(PASS, rows).cast(pa.string())] + [pa.nulls(rows, WHY_TYPE)] * len(WHY),
-                schema=DECISION_SCHEMA,
-            )
-        table = self._verdict_table()
-        ids = ids.cast(pa.int32())
-        action = pc.if_else(self.held(ids), QUARANTINE, PASS)
-        why = [pa.DictionaryArray.from_arrays(codes.take(ids), strings) for codes, strings in table.why]
-        return pa.table([action, *why], schema=DECISION_SCHEMA)
-
-    def _verdict_table(self) -> _VerdictTable:
-        count, table = self._table
-        if count != len(self._verdicts) or table is None:
-            table = _VerdictTable.of(self._verdicts)
-            self._table = (len(self._verdicts), table)
-        return table
 
     def _leaves_of(self, schema: pa.Schema) -> tuple[list[tuple[Role, list[Leaf]]], list[Leaf]]:
         """(the model fields, grouped by the role they give a model; the text fields) of a schema."""

@@ -4,14 +4,19 @@ strings, so the evaluator runs a few hundred times, whatever the size of the dat
 
 An era is a stretch of days in which no policy's terms change (between two consecutive `effective_from` or
 `effective_until` dates of any version): records generated on any day of an era are governed by the same
-versions, so they are judged once, as generated within the era. Records without a known generation date
-are judged by the terms in force on `as_of`, as a scan judges undated outputs."""
+versions. The gate sorts records into these eras; a model string is then judged once per era *of the
+policies that cover it* (OpenAI's changes matter to gpt-4, Google's do not), so judgements stay a few per
+distinct string. Records without a known generation date are judged by the terms in force on `as_of`, as
+a scan judges undated outputs."""
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from tos_check.evaluate.engine import Evaluator
 from tos_check.evaluate.finding import EFFECT_RANK, SEVERITY_RANK, Finding
@@ -19,7 +24,7 @@ from tos_check.identity.model import IdentityResolver
 from tos_check.lineage.graph import Hop, Trace
 from tos_check.lineage.model import Artifact, Evidence, GeneratedBy, Location
 from tos_check.policy.load import PolicySet
-from tos_check.policy.model import Role
+from tos_check.policy.model import Policy, Role
 from tos_check.use import DeclaredUse
 
 SUBJECT = "gated data"
@@ -72,6 +77,9 @@ class Judge:
     _cache: dict[tuple[str, Role, str | None, int], Verdict] = field(default_factory=dict, init=False)
     _evaluator: Evaluator | None = field(default=None, init=False)
     _changes: list[dt.date] | None = field(default=None, init=False)
+    _model_changes: dict[str, list[dt.date]] = field(default_factory=dict, init=False)
+    _local_eras: dict[str, np.ndarray] = field(default_factory=dict, init=False)
+    _inside: np.ndarray | None = field(default=None, init=False)
 
     def verdict(
         self,
@@ -81,43 +89,63 @@ class Judge:
         confidence: float | None = None,
         era: int = UNDATED,
     ) -> Verdict:
+        era = int(self.local_eras(model)[era])
         key = (model, role, fingerprint, era)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self._judge(model, role, fingerprint, confidence, era)
+            span = _era_days(self._changes_for(model), era)
+            found = self._cache[key] = self._judge(model, role, fingerprint, confidence, span)
+        return found
+
+    def local_eras(self, model: str) -> np.ndarray:
+        """For each era slot, the model's own era slot: the eras of the policies covering it, each a union
+        of global eras. Two records of the model whose eras map to the same slot get the same verdict."""
+        found = self._local_eras.get(model)
+        if found is None:
+            if self._inside is None:  # a day inside each era (the first, or the last of the earliest era)
+                spans = [_era_days(self.changes, era) or (None, None) for era in range(1, len(self.changes) + 2)]
+                self._inside = np.array([(first or last or dt.date.min).toordinal() for first, last in spans])
+            changes = np.array([day.toordinal() for day in self._changes_for(model)], np.int64)
+            slots = np.searchsorted(changes, self._inside, side="right") + 1
+            found = self._local_eras[model] = np.concatenate([[UNDATED], slots]).astype(np.int64)
         return found
 
     @property
     def changes(self) -> list[dt.date]:
         """Every day some policy's terms change, in order: the eras' boundaries."""
         if self._changes is None:
-            days = {v.effective_from for p in self.policies.policies for v in p.policy.versions}
-            days |= {v.effective_until for p in self.policies.policies for v in p.policy.versions if v.effective_until}
-            self._changes = sorted(days)
+            self._changes = _change_days(p.policy for p in self.policies.policies)
         return self._changes
 
     def era(self, day: dt.date | None) -> int:
         """The era slot of a generation day (UNDATED for None)."""
         return UNDATED if day is None else bisect.bisect_right(self.changes, day) + 1
 
-    def era_days(self, era: int) -> tuple[dt.date | None, dt.date | None]:
-        """(first day, last day) of an era: the earliest era has no first day, the latest no last."""
-        if era == UNDATED:
-            return None, None
-        changes = self.changes
-        first = changes[era - 2] if era >= 2 else None
-        last = changes[era - 1] - dt.timedelta(days=1) if era - 1 < len(changes) else None
-        return first, last
+    def _changes_for(self, model: str) -> list[dt.date]:
+        """The days the terms of the policies covering this model change: its verdict can change only then."""
+        found = self._model_changes.get(model)
+        if found is None:
+            identity = self.resolver.resolve(model)
+            covering = self.policies.covering(identity) if identity.known else []
+            found = self._model_changes[model] = _change_days(covering)
+        return found
 
-    def _judge(self, model: str, role: Role, fingerprint: str | None, confidence: float | None, era: int) -> Verdict:
+    def _judge(
+        self,
+        model: str,
+        role: Role,
+        fingerprint: str | None,
+        confidence: float | None,
+        era: tuple[dt.date | None, dt.date | None] | None,
+    ) -> Verdict:
         if self._evaluator is None:
             self._evaluator = Evaluator(policies=self.policies, resolver=self.resolver, use=self.use, as_of=self.as_of)
         where = Location(path=SUBJECT)
         kind = "fingerprint" if fingerprint else "record"
         detail = f"fingerprint {fingerprint}" if fingerprint else f"record field: {model}"
         evidence = Evidence(kind=kind, detail=detail, location=where, confidence=confidence or RECORD_CONFIDENCE)
-        first, last = self.era_days(era)
-        if era != UNDATED and first is None:  # before every change: judged as of the day before the first one
+        first, last = era or (None, None)
+        if first is None:  # before every change: judged as of the day before the first one
             first = last
         generation = GeneratedBy(model=model, role=role, evidence=evidence, date_from=first, date_until=last)
         trace = Trace(
@@ -142,7 +170,7 @@ class Judge:
             effect=lead.effect if lead else None,
             severity=lead.severity if lead else None,
             fingerprint=fingerprint,
-            generated=None if era == UNDATED else f"{_iso(self.era_days(era)[0])}/{_iso(last)}",
+            generated=None if era is None or era == (None, None) else f"{_iso(era[0])}/{_iso(era[1])}",
             findings=tuple(findings),
         )
 
@@ -150,6 +178,22 @@ class Judge:
         if finding.undecided and not self.quarantine_undecided:
             return False
         return SEVERITY_RANK[finding.severity] <= SEVERITY_RANK[self.quarantine_on]
+
+
+def _change_days(policies: Iterable[Policy]) -> list[dt.date]:
+    days = {v.effective_from for p in policies for v in p.versions}
+    days |= {v.effective_until for p in policies for v in p.versions if v.effective_until}
+    return sorted(days)
+
+
+def _era_days(changes: list[dt.date], era: int) -> tuple[dt.date | None, dt.date | None] | None:
+    """(first day, last day) of an era slot between these changes (None for UNDATED): the earliest era has
+    no first day, the latest no last."""
+    if era == UNDATED:
+        return None
+    first = changes[era - 2] if era >= 2 else None
+    last = changes[era - 1] - dt.timedelta(days=1) if era - 1 < len(changes) else None
+    return first, last
 
 
 def _iso(day: dt.date | None) -> str:

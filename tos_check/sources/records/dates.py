@@ -21,6 +21,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
@@ -31,6 +32,8 @@ EARLIEST, LATEST = dt.date(2015, 1, 1), dt.date(2100, 1, 1)
 """Days outside [EARLIEST, LATEST) are not generation dates (a zero, a counter, a typo): unknown."""
 
 EPOCH = dt.date(1970, 1, 1)
+UNKNOWN = -1
+"""The day number of a record that says no day (a day before EARLIEST, so never a real one)."""
 _FIRST, _LAST = (EARLIEST - EPOCH).days, (LATEST - EPOCH).days
 _ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _PER_DAY = {"s": 86_400, "ms": 86_400 * 10**3, "us": 86_400 * 10**6, "ns": 86_400 * 10**9}
@@ -73,17 +76,20 @@ def day_of(value: Any) -> dt.date | None:
     return None
 
 
-def day_numbers(data: pa.Table | pa.RecordBatch) -> pa.Array | None:
-    """Per record, the day it says it was generated as days since 1970-01-01 (int32, null when unknown);
-    None when the data has no date field."""
+def day_numbers(data: pa.Table | pa.RecordBatch) -> np.ndarray | None:
+    """Per record, the day it says it was generated as days since 1970-01-01 (int64, UNKNOWN where it says
+    none); None when the data has no date field."""
     present = set(data.schema.names)
     found = [_days(data.column(name)) for name in DATE_FIELDS if name in present]
     if not found:
         return None
-    return found[0] if len(found) == 1 else pc.coalesce(*found)
+    days: np.ndarray = pc.fill_null(found[0] if len(found) == 1 else pc.coalesce(*found), UNKNOWN).to_numpy().copy()
+    days[(days < _FIRST) | (days >= _LAST)] = UNKNOWN
+    return days
 
 
 def _days(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Days since 1970-01-01 (int64), null where the value is not a day; not yet checked for its range."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     kind = values.type
@@ -112,9 +118,8 @@ def _days(values: pa.Array | pa.ChunkedArray) -> pa.Array:
             pa.scalar(None, pa.int64()),
         )
     else:
-        return pa.nulls(len(values), pa.int32())
-    inside = pc.and_(pc.greater_equal(days, _FIRST), pc.less(days, _LAST))
-    return pc.if_else(pc.fill_null(inside, False), days, pa.scalar(None, pa.int64())).cast(pa.int32())
+        return pa.nulls(len(values), pa.int64())
+    return days
 
 
 def _within(day: dt.date) -> dt.date | None:
