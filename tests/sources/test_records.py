@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from pathlib import Path
@@ -492,3 +493,55 @@ def test_a_binary_file_named_json_is_claimed_and_reported_not_skipped(tmp_path: 
     config = tmp_path / "config.json"
     config.write_text('{"model_type": "llama"}')
     assert not source.claims(ScanFile(config, "config.json", "config.json"))  # a mapping is not records
+
+
+# --- generation dates -----------------------------------------------------------------------------------------
+
+
+def test_records_that_all_say_their_day_date_the_models_outputs(tmp_path: Path) -> None:
+    path = tmp_path / "logged.jsonl"
+    lines = [
+        {"model": "gpt-4-0613", "created": 1686286924, "response": "a"},  # 2023-06-09
+        {"model": "gpt-4-0613", "created": "2023-07-01T10:00:00Z", "response": "b"},
+        {"model": "claude-2", "created": "2024-01-02", "response": "c"},
+        {"model": "claude-2", "response": "d"},  # undated: claude-2's outputs as a whole are undated
+        {"model": "llama-2-70b-chat", "timestamp": "not a day", "response": "e"},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    found = generations(read(path))
+    gpt4 = found["gpt-4-0613", "responses"]
+    assert (gpt4.date_from, gpt4.date_until) == (dt.date(2023, 6, 9), dt.date(2023, 7, 1))
+    assert (found["claude-2", "responses"].date_from, found["claude-2", "responses"].date_until) == (None, None)
+    assert found["llama-2-70b-chat", "responses"].date_from is None
+    # the same records in Parquet (the dates an Arrow timestamp column): the same periods
+    rows = [{**line, "created": _as_timestamp(line.get("created"))} for line in lines[:2] + lines[3:4]]
+    schema = pa.schema([("model", pa.string()), ("created", pa.timestamp("s", tz="UTC")), ("response", pa.string())])
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp_path / "logged.parquet")
+    from_parquet = generations(read(tmp_path / "logged.parquet"))
+    gpt4 = from_parquet["gpt-4-0613", "responses"]
+    assert (gpt4.date_from, gpt4.date_until) == (dt.date(2023, 6, 9), dt.date(2023, 7, 1))
+    assert from_parquet["claude-2", "responses"].date_from is None
+
+
+def _as_timestamp(value: object) -> dt.datetime | None:
+    if isinstance(value, int):
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return None
+
+
+def test_mt_bench_answers_are_judged_by_the_terms_of_their_day() -> None:
+    """MT-Bench's GPT-4 reference answers carry `tstamp` (epoch seconds, June 2023): the scan judges them by
+    OpenAI's terms of use of 2023-03-14, not by the terms in force on the day of the scan."""
+    from tests.conftest import shared_path
+    from tests.scanning import PUBLIC_CHAT, scan_builtin
+
+    path = shared_path("corpora", "records", "mt_bench_reference_answer_gpt-4.jsonl")
+    gpt4 = generations(read(path))["gpt-4", "responses"]
+    assert (gpt4.date_from, gpt4.date_until) == (dt.date(2023, 6, 9), dt.date(2023, 6, 9))
+    findings = [f for f in scan_builtin(path, use=PUBLIC_CHAT).findings if f.model == "gpt-4"]
+    assert findings and {(f.policy.id, f.policy.version) for f in findings if f.policy} == {
+        ("openai-terms-of-use", "2023-03-14")
+    }
+    assert all("generation date unknown" not in f.message for f in findings)

@@ -1,14 +1,16 @@
-"""Records in Parquet files, read column-wise: only the model fields' and text fields' leaf columns, batch
-by batch.
+"""Records in Parquet files, read column-wise: only the model fields' and text fields' leaf columns (and
+the date fields, sources/records/dates.py), batch by batch.
 
 The schema says which (possibly nested) fields name a model; those leaf columns are read in record batches,
-and the models are counted with Arrow compute (group by value: distinct records and first record), so no
-record becomes a Python object. The text fields (fields.TEXT_FIELDS) of records that name no model go through
-the content-fingerprint engine a column at a time, as in the record gate.
+and the models are counted with Arrow compute (group by value: distinct records, first record, and the
+days the records say they were generated on), so no record becomes a Python object. The text fields
+(fields.TEXT_FIELDS) of records that name no model go through the content-fingerprint engine a column at a
+time, as in the record gate.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from tos_check.fingerprints import FingerprintSet
 from tos_check.lineage.model import Location
 from tos_check.policy.model import Role
 from tos_check.sources.records.columns import Leaf, leaf_values, model_leaves, string_leaves
+from tos_check.sources.records.dates import DATE_FIELDS, EPOCH, UNKNOWN, day_numbers
 from tos_check.sources.records.fields import model_name, text_role
 from tos_check.sources.records.tally import Tally
 
@@ -62,7 +65,9 @@ def read_parquet(parquet: pq.ParquetFile, tally: Tally) -> None:
         tally.records = rows
         return
     speakers = [parquet.schema.column(leaf.speaker_index).path for _, leaf in texts if leaf.speaker_index is not None]
-    columns = list(dict.fromkeys([*(column for column, _ in [*leaves, *texts]), *speakers]))
+    schema = parquet.schema_arrow
+    dates = [n for n in DATE_FIELDS if n in schema.names and not pa.types.is_nested(schema.field(n).type)]
+    columns = list(dict.fromkeys([*(column for column, _ in [*leaves, *texts]), *speakers, *(dates if leaves else [])]))
     offset = 0
     for batch in parquet.iter_batches(batch_size=batch_rows(parquet, set(columns)), columns=columns):
         named = _count(batch, [leaf for _, leaf in leaves], offset, tally)
@@ -121,6 +126,10 @@ def _fingerprint(batch: pa.RecordBatch, leaves: list[Leaf], named: pa.Array, off
         tally.add_fingerprints(model, ids_of[model], first, Location(path=tally.path, record=first), records)
 
 
+def _day(number: int | None) -> dt.date | None:
+    return None if number is None else EPOCH + dt.timedelta(days=number)
+
+
 def _count(batch: pa.RecordBatch, leaves: list[Leaf], offset: int, tally: Tally) -> pa.Array:
     """Count the models the batch's records name; returns the rows that name one (a value that is a name)."""
     by_role: dict[Role, list[tuple[pa.Array, pa.Array, int]]] = {}
@@ -132,6 +141,7 @@ def _count(batch: pa.RecordBatch, leaves: list[Leaf], offset: int, tally: Tally)
             encoded = pc.dictionary_encode(values)
             is_name = pa.array([model_name(v) is not None for v in encoded.dictionary.to_pylist()], pa.bool_())
             named.append(rows.filter(is_name.take(encoded.indices)))
+    days = day_numbers(batch)
     for role, parts in by_role.items():
         table = pa.table(
             {
@@ -142,17 +152,28 @@ def _count(batch: pa.RecordBatch, leaves: list[Leaf], offset: int, tally: Tally)
         )
         if table.num_rows == 0:
             continue
-        counts = table.group_by("model").aggregate([("row", "count_distinct"), ("row", "min")])
+        if days is not None:
+            day = days[table["row"].to_numpy() - offset]
+            table = table.append_column("day", pa.array(day, pa.int64(), mask=day == UNKNOWN))
+        else:
+            table = table.append_column("day", pa.nulls(table.num_rows, pa.int64()))
+        undated = pc.CountOptions(mode="only_null")
+        counts = table.group_by("model").aggregate(
+            [("row", "count_distinct"), ("row", "min"), ("day", "min"), ("day", "max"), ("day", "count", undated)]
+        )
         firsts = table.group_by(["model", "leaf"]).aggregate([("row", "min")])
         first_leaf: dict[str, tuple[int, int]] = {}
         for name, leaf_index, row in zip(
             firsts["model"].to_pylist(), firsts["leaf"].to_pylist(), firsts["row_min"].to_pylist(), strict=True
         ):
             first_leaf[name] = min(first_leaf.get(name, (row, leaf_index)), (row, leaf_index))
-        for raw, records, first in zip(
+        for raw, records, first, earliest, latest, nulls in zip(
             counts["model"].to_pylist(),
             counts["row_count_distinct"].to_pylist(),
             counts["row_min"].to_pylist(),
+            counts["day_min"].to_pylist(),
+            counts["day_max"].to_pylist(),
+            counts["day_count"].to_pylist(),
             strict=True,
         ):
             name = model_name(raw)
@@ -161,7 +182,9 @@ def _count(batch: pa.RecordBatch, leaves: list[Leaf], offset: int, tally: Tally)
             seen = tally.seen.get((name, role))
             if seen is not None:
                 seen.records += records
-                continue
-            leaf = leaves[first_leaf[raw][1]]
-            tally.add_first(name, role, leaf.field, Location(path=tally.path, record=first), records)
+            else:
+                leaf = leaves[first_leaf[raw][1]]
+                seen = tally.add_first(name, role, leaf.field, Location(path=tally.path, record=first), records)
+            if seen is not None:
+                seen.dated(_day(earliest), _day(latest), nulls > 0)
     return pa.concat_arrays(named) if named else pa.array([], pa.int64())

@@ -7,6 +7,7 @@ and a phrase would only repeat it more weakly.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from tos_check.fingerprints import FingerprintSet
 from tos_check.lineage.model import Artifact, Evidence, GeneratedBy, Location, SourceResult
 from tos_check.policy.model import Role
 from tos_check.problems import Problem
+from tos_check.sources.records.dates import record_day
 from tos_check.sources.records.fields import models_in, texts_in
 from tos_check.walk import ScanFile
 
@@ -39,6 +41,24 @@ class _Seen:
     records: int
     field: str
     location: Location
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    undated: bool = False
+    """Some record naming the model says no generation date."""
+
+    def dated(self, first: dt.date | None, last: dt.date | None, undated: bool) -> None:
+        """Records generated from `first` to `last` (None: none of them says), `undated` when some say nothing."""
+        self.undated = self.undated or undated
+        if first is not None:
+            self.first_day = first if self.first_day is None else min(self.first_day, first)
+        if last is not None:
+            self.last_day = last if self.last_day is None else max(self.last_day, last)
+
+    @property
+    def period(self) -> tuple[dt.date | None, dt.date | None]:
+        """The days its records were generated on (sources/records/dates.py), when every one of them says:
+        the terms of those days govern them. A single undated record leaves the whole undated."""
+        return (None, None) if self.undated or self.first_day is None else (self.first_day, self.last_day)
 
 
 @dataclass
@@ -83,6 +103,7 @@ class Tally:
                 self._match_pending()
             return
         named: set[tuple[str, Role]] = set()
+        day = record_day(record)
         for model, role, path, key in found:
             pair = (model, role)
             if pair in named:
@@ -91,9 +112,11 @@ class Tally:
             seen = self.seen.get(pair)
             if seen is not None:
                 seen.records += 1
-                continue
-            where = line_of(key) if line_of is not None else None
-            self.add_first(model, role, path, Location(path=self.path, line=where or line, record=index))
+            else:
+                where = line_of(key) if line_of is not None else None
+                seen = self.add_first(model, role, path, Location(path=self.path, line=where or line, record=index))
+            if seen is not None:
+                seen.dated(day, day, day is None)
 
     def add_first(self, model: str, role: Role, path: str, location: Location, records: int = 1) -> _Seen | None:
         """The first record naming (model, role); None when the file already names too many models."""
@@ -173,7 +196,12 @@ class Tally:
                 location=seen.location,
                 confidence=RECORD_CONFIDENCE,
             )
-            generations.append(GeneratedBy(model=model, role=role, records=seen.records, evidence=evidence))
+            first, last = seen.period
+            generations.append(
+                GeneratedBy(
+                    model=model, role=role, records=seen.records, evidence=evidence, date_from=first, date_until=last
+                )
+            )
         generations.extend(self._fingerprinted())
         result.artifacts.append(
             Artifact(
