@@ -208,9 +208,9 @@ def test_a_records_generation_day_picks_the_terms_of_its_day(monkeypatch: pytest
     calls: list[tuple[str, int]] = []
     original = Judge._judge
 
-    def counting(self: Judge, model: str, role: Any, fingerprint: Any, confidence: Any, era: int) -> Any:
-        calls.append((model, era))
-        return original(self, model, role, fingerprint, confidence, era)
+    def counting(self: Judge, model: str, role: Any, fingerprint: Any, confidence: Any, span: Any) -> Any:
+        calls.append((model, span))
+        return original(self, model, role, fingerprint, confidence, span)
 
     monkeypatch.setattr(Judge, "_judge", counting)
     records: list[dict[str, Any]] = [
@@ -230,7 +230,26 @@ def test_a_records_generation_day_picks_the_terms_of_its_day(monkeypatch: pytest
     assert "generation date unknown" not in arrow[0]["_tos_check_reason"]
     assert arrow[3] == arrow[4]
     assert len(calls) == len(set(calls)) == 3  # one judgement per (string, era), not per record or per day
+    assert sorted(span is None for _, span in calls) == [False, False, True]
     assert sorted(v.generated or "" for v in g.verdicts)[0] == ""  # the undated verdict says no era
     assert any(v.generated and v.generated.startswith("2023-03-14/") for v in g.verdicts)
     # record by record (as for lines Arrow cannot read together), the same
     assert [g.decide_record(r).reason for r in records] == [r["_tos_check_reason"] for r in arrow]
+
+
+def test_a_column_of_free_text_gives_each_batch_only_the_strings_it_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tos_check.gate import decide
+
+    records = [{"model": f"house-model-{i}"} for i in range(40)] + RECORDS
+    table = pa.Table.from_struct_array(pa.array(records))
+    expected = gate().decide(table).to_pylist()
+    monkeypatch.setattr(decide, "_COMPACT", 3)
+    g = gate()
+    g.decide(table)  # every string met once
+    for start in range(0, len(records), 5):
+        batch = table.slice(start, 5)
+        decided = g.decide(batch)
+        assert decided.to_pylist() == expected[start : start + 5]
+        for name in ("_tos_check_reason", "_tos_check_model"):
+            column = decided[name].combine_chunks()
+            assert len(column.dictionary) <= 5  # the batch's strings, not the 40-odd met so far

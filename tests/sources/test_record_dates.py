@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
@@ -81,12 +82,16 @@ def test_the_first_field_that_holds_a_day_is_read() -> None:
         {"created": "2024-01-02", "timestamp": "2023-01-01"},
         {"created": None, "timestamp": "2023-01-01"},
         {"created": "soon", "tstamp": 1686286924},
+        {"created": "1999-12-31", "created_at": "2024-05-01"},  # too early to be a day: the next field is read
+        {"tstamp": float("nan"), "generated_at": 1.7e12},  # milliseconds
         {"date": "2024-01-02"},  # often the date of the source document, not of the generation
         {"model": "gpt-4"},
     ]
-    expected = [dt.date(2024, 1, 2), dt.date(2023, 1, 1), dt.date(2023, 6, 9), None, None]
+    expected = [dt.date(2024, 1, 2), dt.date(2023, 1, 1), dt.date(2023, 6, 9), dt.date(2024, 5, 1)]
+    expected += [dt.date(2023, 11, 14), None, None]
     assert [record_day(r) for r in records] == expected
-    assert read(pa.Table.from_struct_array(pa.array(records))) == [days(d) for d in expected]
+    assert read(pa.Table.from_struct_array(pa.array(records, from_pandas=True))) == [days(d) for d in expected]
+    assert day_of(np.int64(1686286924)) == dt.date(2023, 6, 9)  # numbers from numpy (pandas-made records)
     assert day_numbers(pa.table({"model": ["gpt-4"], "date": ["2024-01-02"]})) is None
 
 

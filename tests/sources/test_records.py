@@ -523,6 +523,19 @@ def test_records_that_all_say_their_day_date_the_models_outputs(tmp_path: Path) 
     assert from_parquet["claude-2", "responses"].date_from is None
 
 
+def test_csv_records_are_dated_by_iso_days(tmp_path: Path) -> None:
+    """CSV values are text: an ISO day is read; digits are not taken for a clock."""
+    path = tmp_path / "prefs.csv"
+    path.write_text(
+        "model,created,response\ngpt-4-0613,2023-06-09,a\ngpt-4-0613,2023-06-20T10:00:00Z,b\nclaude-2,1686286924,c\n",
+        encoding="utf-8",
+    )
+    found = generations(read(path))
+    gpt4 = found["gpt-4-0613", "responses"]
+    assert (gpt4.date_from, gpt4.date_until) == (dt.date(2023, 6, 9), dt.date(2023, 6, 20))
+    assert found["claude-2", "responses"].date_from is None
+
+
 def _as_timestamp(value: object) -> dt.datetime | None:
     if isinstance(value, int):
         return dt.datetime.fromtimestamp(value, dt.UTC)

@@ -42,8 +42,8 @@ DECISION_SCHEMA = pa.schema(
 )
 """The columns a decision adds: `action` is pass or quarantine; the rest say why (null when nothing applies),
 dictionary-encoded: a few hundred verdicts explain any number of records, so each record holds an index into
-its batch's strings, not a copy of them (Parquet stores them the same way; `to_pylist` and pandas see plain
-strings)."""
+the verdicts' strings, not a copy of them (Parquet stores them the same way; `to_pylist` gives plain
+strings, pandas categoricals; `.cast(pa.string())` decodes them)."""
 
 _VID_BITS = 24
 _VID_MASK = (1 << _VID_BITS) - 1
@@ -103,8 +103,9 @@ class _VerdictColumns:
         self.count = 0
         self.held = np.zeros(1, bool)
         self.codes = np.full((1, len(WHY)), -1, np.int32)
-        self.strings: list[pa.Array] = [pa.array([], pa.string()) for _ in WHY]
+        self.values: list[list[str]] = [[] for _ in WHY]
         self._code: list[dict[str, int]] = [{} for _ in WHY]
+        self._arrays: list[pa.Array] = [pa.array([], pa.string()) for _ in WHY]
 
     def update(self, verdicts: list[Verdict]) -> None:
         new = verdicts[self.count :]
@@ -112,16 +113,38 @@ class _VerdictColumns:
             return
         codes = np.full((len(new), len(WHY)), -1, np.int32)
         for column, (name, known) in enumerate(zip(WHY, self._code, strict=True)):
-            before = len(known)
             for row, verdict in enumerate(new):
                 value = getattr(verdict, name)
                 if value is not None:
-                    codes[row, column] = known.setdefault(value, len(known))
-            if len(known) != before:
-                self.strings[column] = pa.array(list(known), pa.string())
+                    code = known.get(value)
+                    if code is None:
+                        code = known[value] = len(known)
+                        self.values[column].append(value)
+                    codes[row, column] = code
         self.held = np.concatenate([self.held[:-1], [v.quarantine for v in new], [False]])
         self.codes = np.concatenate([self.codes[:-1], codes, self.codes[-1:]])
         self.count = len(verdicts)
+
+    def column(self, index: int, codes: np.ndarray) -> pa.Array:
+        """One WHY column for these codes. Its dictionary is every string of the column met so far while
+        they are few (one array, shared by every batch); past _COMPACT (a model field of free text, each
+        string its own verdict), only the strings the batch uses, so that a batch never carries the run's."""
+        values = self.values[index]
+        if len(values) > _COMPACT:
+            valid = codes >= 0
+            used, inverse = np.unique(codes[valid], return_inverse=True)
+            codes = codes.copy()
+            codes[valid] = inverse
+            strings = pa.array([values[u] for u in used.tolist()], pa.string())
+        else:
+            if len(self._arrays[index]) != len(values):
+                self._arrays[index] = pa.array(values, pa.string())
+            strings = self._arrays[index]
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), strings)
+
+
+_COMPACT = 4096
+"""Strings in a WHY column past which each batch's dictionary holds only the strings it uses."""
 
 
 _ACTIONS = pa.array([PASS, QUARANTINE], pa.string())
@@ -225,11 +248,8 @@ class Gate:
         columns = self._columns
         columns.update(self._verdicts)
         action = _ACTIONS.take(pa.array(columns.held[strongest].astype(np.int8)))
-        codes = columns.codes[strongest]
-        why = [
-            pa.DictionaryArray.from_arrays(pa.array(codes[:, i], pa.int32(), mask=codes[:, i] < 0), strings)
-            for i, strings in enumerate(columns.strings)
-        ]
+        codes = columns.codes[strongest].T.copy()  # a row per column, each contiguous
+        why = [columns.column(i, codes[i]) for i in range(len(WHY))]
         return pa.table([action, *why], schema=DECISION_SCHEMA)
 
     def annotate(self, data: pa.Table | pa.RecordBatch) -> pa.Table:
@@ -396,7 +416,8 @@ class Gate:
         encoded = pc.dictionary_encode(values, null_encoding="encode")
         if not len(encoded.dictionary):
             return np.full(len(values), _NONE, np.int64)
-        distinct, inverse = np.unique(encoded.indices.to_numpy() * self._eras + eras, return_inverse=True)
+        codes = encoded.indices.to_numpy().astype(np.int64)
+        distinct, inverse = np.unique(codes * self._eras + eras, return_inverse=True)
         dictionary = encoded.dictionary.to_pylist()
         pairs = [(dictionary[p // self._eras], p % self._eras) for p in distinct.tolist()]
         scored: np.ndarray = np.array(score(pairs), np.int64)[inverse]

@@ -54,7 +54,8 @@ class Verdict:
     severity: str | None = None
     fingerprint: str | None = None
     generated: str | None = None
-    """The era the outputs were judged as generated in (an ISO interval), None when undated."""
+    """The era the outputs were judged as generated in (an ISO interval, `..` for an open end); None when
+    undated, or when no policy covers the model (its verdict does not depend on the day)."""
     findings: tuple[Finding, ...] = ()
 
     @property
@@ -77,8 +78,8 @@ class Judge:
     _cache: dict[tuple[str, Role, str | None, int], Verdict] = field(default_factory=dict, init=False)
     _evaluator: Evaluator | None = field(default=None, init=False)
     _changes: list[dt.date] | None = field(default=None, init=False)
-    _model_changes: dict[str, list[dt.date]] = field(default_factory=dict, init=False)
-    _local_eras: dict[str, np.ndarray] = field(default_factory=dict, init=False)
+    _cover_changes: dict[tuple[int, ...], list[dt.date]] = field(default_factory=dict, init=False)
+    _local_eras: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, init=False)
     _inside: np.ndarray | None = field(default=None, init=False)
 
     def verdict(
@@ -100,14 +101,15 @@ class Judge:
     def local_eras(self, model: str) -> np.ndarray:
         """For each era slot, the model's own era slot: the eras of the policies covering it, each a union
         of global eras. Two records of the model whose eras map to the same slot get the same verdict."""
-        found = self._local_eras.get(model)
+        cover = self._cover(model)
+        found = self._local_eras.get(cover)
         if found is None:
             if self._inside is None:  # a day inside each era (the first, or the last of the earliest era)
                 spans = [_era_days(self.changes, era) or (None, None) for era in range(1, len(self.changes) + 2)]
                 self._inside = np.array([(first or last or dt.date.min).toordinal() for first, last in spans])
             changes = np.array([day.toordinal() for day in self._changes_for(model)], np.int64)
             slots = np.searchsorted(changes, self._inside, side="right") + 1
-            found = self._local_eras[model] = np.concatenate([[UNDATED], slots]).astype(np.int64)
+            found = self._local_eras[cover] = np.concatenate([[UNDATED], slots]).astype(np.int64)
         return found
 
     @property
@@ -121,13 +123,20 @@ class Judge:
         """The era slot of a generation day (UNDATED for None)."""
         return UNDATED if day is None else bisect.bisect_right(self.changes, day) + 1
 
+    def _cover(self, model: str) -> tuple[int, ...]:
+        """Which policies cover the model (as a key): models covered alike share their eras, so the caches
+        hold one entry per set of policies, not per string met (a free-text column meets millions)."""
+        identity = self.resolver.resolve(model)
+        return tuple(id(p) for p in self.policies.covering(identity)) if identity.known else ()
+
     def _changes_for(self, model: str) -> list[dt.date]:
         """The days the terms of the policies covering this model change: its verdict can change only then."""
-        found = self._model_changes.get(model)
+        cover = self._cover(model)
+        found = self._cover_changes.get(cover)
         if found is None:
             identity = self.resolver.resolve(model)
             covering = self.policies.covering(identity) if identity.known else []
-            found = self._model_changes[model] = _change_days(covering)
+            found = self._cover_changes[cover] = _change_days(covering)
         return found
 
     def _judge(

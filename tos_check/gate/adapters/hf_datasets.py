@@ -72,7 +72,14 @@ class _Passing(_Gated):
 
 class _Annotating(_Gated):
     def __call__(self, batch: pa.Table) -> pa.Table:
-        return self.gate.annotate(batch)
+        # plain strings: datasets before 2.20 has no feature type for Arrow's dictionary-encoded columns
+        annotated = self.gate.annotate(batch)
+        return annotated.cast(pa.schema([_plain(field) for field in annotated.schema]))
+
+
+def _plain(field: pa.Field) -> pa.Field:
+    """A decision column as plain strings (the record's own columns as they are)."""
+    return field.with_type(field.type.value_type) if field.name in DECISION_COLUMNS[1:] else field
 
 
 def _is_held(batch: pa.Table) -> pa.ChunkedArray:

@@ -120,6 +120,8 @@ def leaf_column(batch: pa.RecordBatch | pa.Table, leaf: Leaf) -> tuple[pa.Array,
     for step in leaf.steps[1:]:
         if step is None:
             parents = pc.list_parent_indices(values)
+            if values.null_count:  # a null slot may still span values: flatten drops them, parent indices not
+                parents = parents.filter(values.is_valid().take(parents))
             values = pc.list_flatten(values)
             rows = parents if rows is None else rows.take(parents)
         else:

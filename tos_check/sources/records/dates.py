@@ -18,6 +18,7 @@ JSON reader has typed as a timestamp: Arrow reads its UTC day, the string its wr
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
 from typing import Any
 
@@ -54,10 +55,11 @@ def record_day(record: dict[str, Any]) -> dt.date | None:
 def day_of(value: Any) -> dt.date | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        if value != value or abs(value) > 1e16:  # NaN, or nothing a clock would write
+    if isinstance(value, numbers.Real):  # numpy's numbers too, as pandas-made records hold them
+        number = float(value) if isinstance(value, float) or not isinstance(value, numbers.Integral) else int(value)
+        if number != number or abs(number) > 1e16:  # NaN, or nothing a clock would write
             return None
-        seconds = value / 1000 if abs(value) >= _MS_FROM else value
+        seconds = number / 1000 if abs(number) >= _MS_FROM else number
         days = int(seconds // 86400)
         return EPOCH + dt.timedelta(days=days) if _FIRST <= days < _LAST else None
     if isinstance(value, dt.datetime):
@@ -83,8 +85,7 @@ def day_numbers(data: pa.Table | pa.RecordBatch) -> np.ndarray | None:
     found = [_days(data.column(name)) for name in DATE_FIELDS if name in present]
     if not found:
         return None
-    days: np.ndarray = pc.fill_null(found[0] if len(found) == 1 else pc.coalesce(*found), UNKNOWN).to_numpy().copy()
-    days[(days < _FIRST) | (days >= _LAST)] = UNKNOWN
+    days: np.ndarray = pc.fill_null(found[0] if len(found) == 1 else pc.coalesce(*found), UNKNOWN).to_numpy()
     return days
 
 
@@ -119,7 +120,9 @@ def _days(values: pa.Array | pa.ChunkedArray) -> pa.Array:
         )
     else:
         return pa.nulls(len(values), pa.int64())
-    return days
+    # out of range is no day: null before the fields are coalesced, so the next field is read (as for a dict)
+    inside = pc.and_(pc.greater_equal(days, _FIRST), pc.less(days, _LAST))
+    return pc.if_else(inside, days, pa.scalar(None, pa.int64()))
 
 
 def _within(day: dt.date) -> dt.date | None:

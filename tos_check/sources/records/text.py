@@ -18,6 +18,7 @@ from typing import IO, cast
 
 from tos_check.encodings import is_binary
 from tos_check.problems import Problem
+from tos_check.sources.records.dates import DATE_FIELDS
 from tos_check.sources.records.fields import role_of_field
 from tos_check.sources.records.tally import Tally
 
@@ -233,7 +234,9 @@ def read_delimited(lines: Iterator[str], tally: Tally, delimiter: str) -> None:
             continue
         if header is None:
             header = row
-            columns = [(i, name) for i, name in enumerate(row) if role_of_field(name) is not None]
+            columns = [
+                (i, name) for i, name in enumerate(row) if role_of_field(name) is not None or name in DATE_FIELDS
+            ]
             continue
         record = {name: row[i] for i, name in columns if i < len(row)}
         tally.record(record, line)
