@@ -253,3 +253,11 @@ def test_a_column_of_free_text_gives_each_batch_only_the_strings_it_uses(monkeyp
         for name in ("_tos_check_reason", "_tos_check_model"):
             column = decided[name].combine_chunks()
             assert len(column.dictionary) <= 5  # the batch's strings, not the 40-odd met so far
+
+
+def test_a_null_struct_over_a_list_that_still_spans_values() -> None:
+    """Arrow may keep values under a null slot: they are no record's, and must not shift the others."""
+    completions = pa.array([[{"model": "gpt-4-0613"}], [{"model": "claude-3-opus-20240229"}], [{"model": "x"}]])
+    meta = pa.StructArray.from_arrays([completions], ["completions"], mask=pa.array([False, True, False]))
+    decided = gate().decide(pa.table({"meta": meta})).to_pylist()
+    assert [d["_tos_check_model"] for d in decided] == ["gpt-4-0613", None, "x"]
