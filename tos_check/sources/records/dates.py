@@ -109,15 +109,17 @@ def _days(values: pa.Array | pa.ChunkedArray) -> pa.Array:
         seconds = pc.if_else(millis, pc.divide(seconds, 1000.0), seconds)
         days = pc.floor(pc.divide(seconds, 86400.0)).cast(pa.int64(), safe=False)
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        written = pc.utf8_slice_codeunits(values, 0, 10)
-        shaped = pc.match_substring_regex(written, _ISO_DAY.pattern)
-        parsed = pc.strptime(written, format="%Y-%m-%d", unit="s", error_is_null=True)
-        real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), written)  # not 2024-02-30 read as March 1st
+        # a column holds few distinct days: each is parsed once (formatting back costs ~0.6 us a value)
+        written = pc.dictionary_encode(pc.utf8_slice_codeunits(values, 0, 10))
+        distinct = written.dictionary
+        shaped = pc.match_substring_regex(distinct, _ISO_DAY.pattern)
+        parsed = pc.strptime(distinct, format="%Y-%m-%d", unit="s", error_is_null=True)
+        real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), distinct)  # not 2024-02-30 read as March 1st
         days = pc.if_else(
             pc.fill_null(pc.and_(shaped, real), False),
             parsed.cast(pa.date32()).cast(pa.int32()).cast(pa.int64()),
             pa.scalar(None, pa.int64()),
-        )
+        ).take(written.indices)
     else:
         return pa.nulls(len(values), pa.int64())
     # out of range is no day: null before the fields are coalesced, so the next field is read (as for a dict)
