@@ -30,7 +30,7 @@ def read_ahead(items: Iterable[T]) -> Iterator[Iterator[T]]:
     A context manager, so that whatever ends the caller's loop (the end, an error, Ctrl-C) waits for the
     reader thread to finish the item it is reading before the `with` block closes the file it reads from. An
     error raised while reading reaches the caller's thread as it was raised, after the items before it."""
-    handed: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=DEPTH - 1)
+    handed: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=max(DEPTH - 1, 1))  # 0 would be unbounded
     gone = threading.Event()
 
     def hand(entry: tuple[bool, object]) -> bool:

@@ -36,8 +36,9 @@ count would hold hundreds of megabytes at once (2.4 GB peak on a 600 MB file, me
 def open_parquet(path: Path) -> pq.ParquetFile:
     """A Parquet file for reading batch after batch. Without pre-buffering: pyarrow keeps pre-buffered row
     groups until the reader closes, so memory grew with the file (400 MiB to 1 GB over 60 MB to 600 MB,
-    measured); without it, memory follows the batch."""
-    return pq.ParquetFile(path, pre_buffer=False)
+    measured); without it, memory follows the batch. Column chunks are read through a 1 MiB buffer, not
+    whole: the gate's peak on 601 MB went from 648 to 590 MiB (row groups of 20,000 chat records)."""
+    return pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
 
 
 def batch_rows(parquet: pq.ParquetFile, columns: Collection[str] | None = None) -> int:
