@@ -25,7 +25,7 @@ from tos_check.fingerprints import FingerprintSet
 from tos_check.gate.verdicts import UNDATED, Judge, Verdict
 from tos_check.policy.model import Role
 from tos_check.sources.records.columns import Leaf, leaf_column, model_leaves, string_leaves
-from tos_check.sources.records.dates import EPOCH, UNKNOWN, day_numbers, record_day
+from tos_check.sources.records.dates import day_numbers, record_day
 from tos_check.sources.records.fields import model_name, text_role, texts_in
 from tos_check.use import DeclaredUse
 
@@ -160,9 +160,7 @@ class Gate:
         self._leaves: dict[pa.Schema, tuple[list[tuple[Role, list[Leaf]]], list[Leaf]]] = {}
         self._scores: dict[tuple[str, Role, int], int] = {}
         self._known: dict[Role, tuple[pa.Array, np.ndarray]] = {}
-        changes = [(day - EPOCH).days for day in judge.changes]
-        self._changes = np.array(changes, np.int64)
-        self._eras = len(changes) + 2  # UNDATED, and one more than there are changes
+        self._eras = judge.era_count
 
     @classmethod
     def from_config(
@@ -346,11 +344,7 @@ class Gate:
     def _eras_of(self, data: pa.Table | pa.RecordBatch) -> np.ndarray:
         """Each record's era (verdicts.py): UNDATED where it says no generation date."""
         days = day_numbers(data)
-        if days is None:
-            return np.full(data.num_rows, UNDATED, np.int64)
-        eras: np.ndarray = np.searchsorted(self._changes, days, side="right") + 1
-        eras[days == UNKNOWN] = UNDATED
-        return eras
+        return np.full(data.num_rows, UNDATED, np.int64) if days is None else self.judge.eras(days)
 
     @staticmethod
     def _fold(

@@ -11,7 +11,6 @@ a scan judges undated outputs."""
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from tos_check.lineage.graph import Hop, Trace
 from tos_check.lineage.model import Artifact, Evidence, GeneratedBy, Location
 from tos_check.policy.load import PolicySet
 from tos_check.policy.model import Policy, Role
+from tos_check.sources.records.dates import EPOCH, UNKNOWN
 from tos_check.use import DeclaredUse
 
 SUBJECT = "gated data"
@@ -78,6 +78,7 @@ class Judge:
     _cache: dict[tuple[str, Role, str | None, int], Verdict] = field(default_factory=dict, init=False)
     _evaluator: Evaluator | None = field(default=None, init=False)
     _changes: list[dt.date] | None = field(default=None, init=False)
+    _change_numbers: np.ndarray | None = field(default=None, init=False)
     _cover_changes: dict[tuple[int, ...], list[dt.date]] = field(default_factory=dict, init=False)
     _local_eras: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, init=False)
     _inside: np.ndarray | None = field(default=None, init=False)
@@ -119,9 +120,23 @@ class Judge:
             self._changes = _change_days(p.policy for p in self.policies.policies)
         return self._changes
 
+    @property
+    def era_count(self) -> int:
+        """Era slots: UNDATED, and one more than there are changes."""
+        return len(self.changes) + 2
+
+    def eras(self, days: np.ndarray) -> np.ndarray:
+        """The era slot of each generation day (days since 1970-01-01; UNKNOWN: UNDATED)."""
+        if self._change_numbers is None:
+            self._change_numbers = np.array([(day - EPOCH).days for day in self.changes], np.int64)
+        slots: np.ndarray = np.searchsorted(self._change_numbers, days, side="right") + 1
+        slots[days == UNKNOWN] = UNDATED
+        return slots
+
     def era(self, day: dt.date | None) -> int:
-        """The era slot of a generation day (UNDATED for None)."""
-        return UNDATED if day is None else bisect.bisect_right(self.changes, day) + 1
+        """The era slot of one generation day (UNDATED for None), as `eras` reads it."""
+        number = UNKNOWN if day is None else (day - EPOCH).days
+        return int(self.eras(np.array([number], np.int64))[0])
 
     def _cover(self, model: str) -> tuple[int, ...]:
         """Which policies cover the model (as a key): models covered alike share their eras, so the caches
