@@ -261,3 +261,47 @@ def test_a_null_struct_over_a_list_that_still_spans_values() -> None:
     meta = pa.StructArray.from_arrays([completions], ["completions"], mask=pa.array([False, True, False]))
     decided = gate().decide(pa.table({"meta": meta})).to_pylist()
     assert [d["_tos_check_model"] for d in decided] == ["gpt-4-0613", None, "x"]
+
+
+def test_a_null_list_that_still_spans_values_and_fixed_size_lists() -> None:
+    """The values under a null list are no record's; a sliced list column and a fixed-size one keep each
+    value with its own record."""
+    models = pa.array([{"model": n} for n in ("gpt-4-0613", "claude-3-opus-20240229", "mistral-7b", "x")])
+    spanning = pa.ListArray.from_arrays(pa.array([0, 1, 2, 4], pa.int32()), models, mask=pa.array([False, True, False]))
+    decided = gate().decide(pa.table({"completions": spanning})).to_pylist()
+    assert [d["_tos_check_model"] for d in decided] == ["gpt-4-0613", None, "x"]  # mistral-7b passes: no reason
+    sliced = gate().decide(pa.table({"completions": spanning.slice(1)})).to_pylist()
+    assert [d["_tos_check_model"] for d in sliced] == [None, "x"]
+    pairs = pa.array([{"model": n} for n in ("mistral-7b", "gpt-4-0613", "human", "x")])
+    decided = gate().decide(pa.table({"completions": pa.FixedSizeListArray.from_arrays(pairs, 2)})).to_pylist()
+    assert [d["_tos_check_model"] for d in decided] == ["gpt-4-0613", "x"]
+
+
+def test_each_day_falls_in_the_era_between_the_changes_around_it() -> None:
+    import datetime as dt
+
+    import numpy as np
+
+    from tos_check.sources.records.dates import EARLIEST, EPOCH, LATEST, UNKNOWN
+
+    judge = gate().judge
+    changes = [(day - EPOCH).days for day in judge.changes]
+    assert len(changes) > 3
+    days = np.array([d + shift for d in changes for shift in (-1, 0)], np.int64)
+    slots = judge.eras(days)
+    assert slots.tolist() == [s for k in range(len(changes)) for s in (k + 1, k + 2)]
+    assert [judge.era(EPOCH + dt.timedelta(days=int(d))) for d in days] == slots.tolist()
+    outside = np.array([UNKNOWN, (EARLIEST - EPOCH).days - 1, (LATEST - EPOCH).days, 10**9], np.int64)
+    assert judge.eras(outside).tolist() == [0, 0, 0, 0]  # UNDATED: no day a date field is read as
+    assert judge.era(None) == 0
+
+
+def test_the_judges_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tos_check.gate import verdicts
+
+    expected = gate().decide(pa.Table.from_struct_array(pa.array(RECORDS))).to_pylist()
+    monkeypatch.setattr(verdicts, "MAX_CACHED", 2)
+    g = gate()
+    assert [g.decide_record(r) for r in RECORDS] == gate().decide_records(RECORDS)
+    assert [g.decide_record(r).reason for r in RECORDS] == [e["_tos_check_reason"] for e in expected]
+    assert len(g.judge._cache) <= 2 and len(g.judge._cover_of) <= 2

@@ -35,6 +35,9 @@ CASES: list[tuple[Any, dt.date | None]] = [
     ("1999-12-31", None),
     ("2100-01-01", None),
     (None, None),
+    (dt.datetime(2024, 5, 11, 23, 59), dt.date(2024, 5, 11)),  # Arrow: a timestamp column
+    (dt.date(2024, 5, 11), dt.date(2024, 5, 11)),  # Arrow: a date column
+    (dt.datetime(1969, 12, 31, 23, 0), None),  # before the epoch: a negative count
 ]
 
 

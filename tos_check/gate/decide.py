@@ -350,21 +350,21 @@ class Gate:
     def _fold(
         best: np.ndarray,
         eras: np.ndarray,
-        columns: list[tuple[pa.Array, pa.Array | None]],
+        columns: list[tuple[pa.Array, np.ndarray | None]],
         only: np.ndarray | None,
         scores: Scorer,
     ) -> None:
         """Lowers each record's score in `best` to the strongest score of its values in `columns` (the
-        `leaf_column`s of leaves scored together, so that each distinct value is scored once), looking only
-        at the records `only` marks."""
+        `leaf_column`s of leaves scored together, so that each distinct value is scored once). With `only`,
+        just the values of the records it marks are scored (texts to search); without, every value, nulls
+        too (they score _NONE): filtering a string column copies it, which costs more than the lookup."""
         kinds = {values.type for values, _ in columns}
         values = pa.concat_arrays([v if len(kinds) == 1 else v.cast(pa.large_string()) for v, _ in columns])
-        owners = np.concatenate([np.arange(len(best)) if rows is None else rows.to_numpy() for _, rows in columns])
-        keep = None if only is None else only[owners]
-        if values.null_count:
-            valid = values.is_valid().to_numpy(zero_copy_only=False)
-            keep = valid if keep is None else keep & valid
-        if keep is not None:
+        owners = np.concatenate([np.arange(len(best)) if rows is None else rows for _, rows in columns])
+        if only is not None:
+            keep = only[owners]
+            if values.null_count:
+                keep &= values.is_valid().to_numpy(zero_copy_only=False)
             values, owners = values.filter(pa.array(keep)), owners[keep]
         if len(values):
             np.minimum.at(best, owners, scores(values, eras[owners]))
@@ -373,20 +373,21 @@ class Gate:
         return lambda values, eras: self._model_scores(values, role, eras)
 
     def _model_scores(self, values: pa.Array, role: Role, eras: np.ndarray) -> np.ndarray:
-        """A score per model-field value: looked up in a table of the role's strings already met by era (one
-        Arrow call and a numpy lookup), only (string, era) pairs met for the first time going through Python.
-        A column of free text, with more distinct strings than _LOOKUP, is scored by its distinct values."""
-        known, table = self._known.get(role) or (pa.array([], pa.large_string()), np.empty((0, self._eras), np.int64))
+        """A score per model-field value (_NONE for a null): looked up in a table of the role's strings
+        already met by era (one Arrow call and a numpy lookup), only (string, era) pairs met for the first
+        time going through Python. The table's last row is for nulls. A column of free text, with more
+        distinct strings than _LOOKUP, is scored by its distinct values."""
+        known, table = self._known.get(role) or (pa.array([], pa.large_string()), np.full((1, self._eras), _NONE))
         found = pc.index_in(values, value_set=known)
-        if found.null_count:
-            new = pc.unique(values.filter(pc.is_null(found)))
+        if found.null_count > values.null_count:  # strings not met before
+            new = pc.unique(values.filter(pc.is_null(found))).drop_null()
             if len(known) + len(new) > _LOOKUP:
                 return self._spread(values, eras, lambda pairs: [self._model_score(n, role, e) for n, e in pairs])
             known = pa.concat_arrays([known, new.cast(pa.large_string())])
-            table = np.vstack([table, np.full((len(new), self._eras), _UNJUDGED, np.int64)])
+            table = np.vstack([table[:-1], np.full((len(new), self._eras), _UNJUDGED, np.int64), table[-1:]])
             self._known[role] = (known, table)
             found = pc.index_in(values, value_set=known)
-        codes = found.to_numpy()
+        codes = found.fill_null(-1).to_numpy() if found.null_count else found.to_numpy()
         scores: np.ndarray = table[codes, eras]
         unjudged = scores == _UNJUDGED
         if unjudged.any():

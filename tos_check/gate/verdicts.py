@@ -24,7 +24,7 @@ from tos_check.lineage.graph import Hop, Trace
 from tos_check.lineage.model import Artifact, Evidence, GeneratedBy, Location
 from tos_check.policy.load import PolicySet
 from tos_check.policy.model import Policy, Role
-from tos_check.sources.records.dates import EPOCH, UNKNOWN
+from tos_check.sources.records.dates import EARLIEST, EPOCH, LATEST, UNKNOWN
 from tos_check.use import DeclaredUse
 
 SUBJECT = "gated data"
@@ -36,6 +36,18 @@ QuarantineOn = str
 
 UNDATED = 0
 """The era slot of records whose generation date is unknown; eras of dated records are 1, 2, ..."""
+MAX_CACHED = 1_000_000
+"""Verdicts, and model strings' covers, remembered; past this a cache starts again rather than grow unbounded
+(a model field of free text meets a new string in every record)."""
+
+
+@dataclass(frozen=True)
+class _Cover:
+    """The days the terms of a set of covering policies change (a model's verdict can change only then),
+    and for each global era slot the slot between those days it falls in."""
+
+    changes: list[dt.date]
+    eras: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -78,9 +90,10 @@ class Judge:
     _cache: dict[tuple[str, Role, str | None, int], Verdict] = field(default_factory=dict, init=False)
     _evaluator: Evaluator | None = field(default=None, init=False)
     _changes: list[dt.date] | None = field(default=None, init=False)
-    _change_numbers: np.ndarray | None = field(default=None, init=False)
-    _cover_changes: dict[tuple[int, ...], list[dt.date]] = field(default_factory=dict, init=False)
-    _local_eras: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict, init=False)
+    _era_of_day: np.ndarray | None = field(default=None, init=False)
+    _first_day: int = field(default=0, init=False)
+    _covers: dict[tuple[int, ...], _Cover] = field(default_factory=dict, init=False)
+    _cover_of: dict[str, _Cover] = field(default_factory=dict, init=False)
     _inside: np.ndarray | None = field(default=None, init=False)
 
     def verdict(
@@ -91,27 +104,21 @@ class Judge:
         confidence: float | None = None,
         era: int = UNDATED,
     ) -> Verdict:
-        era = int(self.local_eras(model)[era])
+        cover = self._cover(model)
+        era = int(cover.eras[era])
         key = (model, role, fingerprint, era)
         found = self._cache.get(key)
         if found is None:
-            span = _era_days(self._changes_for(model), era)
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()
+            span = _era_days(cover.changes, era)
             found = self._cache[key] = self._judge(model, role, fingerprint, confidence, span)
         return found
 
     def local_eras(self, model: str) -> np.ndarray:
         """For each era slot, the model's own era slot: the eras of the policies covering it, each a union
         of global eras. Two records of the model whose eras map to the same slot get the same verdict."""
-        cover = self._cover(model)
-        found = self._local_eras.get(cover)
-        if found is None:
-            if self._inside is None:  # a day inside each era (the first, or the last of the earliest era)
-                spans = [_era_days(self.changes, era) or (None, None) for era in range(1, len(self.changes) + 2)]
-                self._inside = np.array([(first or last or dt.date.min).toordinal() for first, last in spans])
-            changes = np.array([day.toordinal() for day in self._changes_for(model)], np.int64)
-            slots = np.searchsorted(changes, self._inside, side="right") + 1
-            found = self._local_eras[cover] = np.concatenate([[UNDATED], slots]).astype(np.int64)
-        return found
+        return self._cover(model).eras
 
     @property
     def changes(self) -> list[dt.date]:
@@ -126,33 +133,48 @@ class Judge:
         return len(self.changes) + 2
 
     def eras(self, days: np.ndarray) -> np.ndarray:
-        """The era slot of each generation day (days since 1970-01-01; UNKNOWN: UNDATED)."""
-        if self._change_numbers is None:
-            self._change_numbers = np.array([(day - EPOCH).days for day in self.changes], np.int64)
-        slots: np.ndarray = np.searchsorted(self._change_numbers, days, side="right") + 1
-        slots[days == UNKNOWN] = UNDATED
-        return slots
+        """The era slot of each generation day (days since 1970-01-01; UNKNOWN, or a day out of the range
+        dates.py reads: UNDATED). A lookup in a table of every day in that range: one numpy take a batch,
+        where a binary search per record cost ten times as much."""
+        if self._era_of_day is None:
+            first, last = (EARLIEST - EPOCH).days, (LATEST - EPOCH).days
+            changes = np.array([(day - EPOCH).days for day in self.changes], np.int64)
+            slots = np.searchsorted(changes, np.arange(first, last, dtype=np.int64), side="right") + 1
+            self._era_of_day = np.concatenate([[UNDATED], slots, [UNDATED]]).astype(np.int64)
+            self._first_day = first
+        found: np.ndarray = self._era_of_day[np.clip(days - (self._first_day - 1), 0, len(self._era_of_day) - 1)]
+        return found
 
     def era(self, day: dt.date | None) -> int:
         """The era slot of one generation day (UNDATED for None), as `eras` reads it."""
         number = UNKNOWN if day is None else (day - EPOCH).days
         return int(self.eras(np.array([number], np.int64))[0])
 
-    def _cover(self, model: str) -> tuple[int, ...]:
-        """Which policies cover the model (as a key): models covered alike share their eras, so the caches
-        hold one entry per set of policies, not per string met (a free-text column meets millions)."""
-        identity = self.resolver.resolve(model)
-        return tuple(id(p) for p in self.policies.covering(identity)) if identity.known else ()
-
-    def _changes_for(self, model: str) -> list[dt.date]:
-        """The days the terms of the policies covering this model change: its verdict can change only then."""
-        cover = self._cover(model)
-        found = self._cover_changes.get(cover)
+    def _cover(self, model: str) -> _Cover:
+        """The eras of the policies covering this model. Models covered alike share them, so this holds one
+        entry per set of policies, not per string met (a free-text column meets millions); the map from
+        strings to it is bounded like the resolver's cache."""
+        found = self._cover_of.get(model)
         if found is None:
             identity = self.resolver.resolve(model)
             covering = self.policies.covering(identity) if identity.known else []
-            found = self._cover_changes[cover] = _change_days(covering)
+            key = tuple(id(p) for p in covering)
+            found = self._covers.get(key)
+            if found is None:
+                found = self._covers[key] = self._new_cover(covering)
+            if len(self._cover_of) >= MAX_CACHED:
+                self._cover_of.clear()
+            self._cover_of[model] = found
         return found
+
+    def _new_cover(self, covering: list[Policy]) -> _Cover:
+        if self._inside is None:  # a day inside each era (the first, or the last of the earliest era)
+            spans = [_era_days(self.changes, era) or (None, None) for era in range(1, len(self.changes) + 2)]
+            self._inside = np.array([(first or last or dt.date.min).toordinal() for first, last in spans])
+        changes = _change_days(covering)
+        numbers = np.array([day.toordinal() for day in changes], np.int64)
+        slots = np.searchsorted(numbers, self._inside, side="right") + 1
+        return _Cover(changes, np.concatenate([[UNDATED], slots]).astype(np.int64))
 
     def _judge(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
@@ -101,29 +102,20 @@ def is_text(kind: pa.DataType) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
-def row_numbers(start: int, count: int) -> pa.Array:
-    """start, start+1, … as int64, computed by Arrow (no Python int per row)."""
-    if count == 0:
-        return pa.array([], pa.int64())
-    return pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), count)), 1 - start)
-
-
-def leaf_column(batch: pa.RecordBatch | pa.Table, leaf: Leaf) -> tuple[pa.Array, pa.Array | None]:
+def leaf_column(batch: pa.RecordBatch | pa.Table, leaf: Leaf) -> tuple[pa.Array, np.ndarray | None]:
     """The leaf's values, null where a record has none (or a person wrote it, for a leaf with a speaker
     field), and for a leaf in lists the number of the record each value is in (int64, in order); None for a
     flat leaf, whose values are one per record."""
     values = batch.column(leaf.steps[0])
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    rows: pa.Array | None = None
+    rows: np.ndarray | None = None
     parent = values
     for step in leaf.steps[1:]:
         if step is None:
-            parents = pc.list_parent_indices(values)
-            if values.null_count:  # a null slot may still span values: flatten drops them, parent indices not
-                parents = parents.filter(values.is_valid().take(parents))
+            parents = _parents(values)
             values = pc.list_flatten(values)
-            rows = parents if rows is None else rows.take(parents)
+            rows = parents if rows is None else rows[parents]
         else:
             parent, values = values, _field(values, step)
     values = _decoded(values)
@@ -137,12 +129,24 @@ def leaf_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf, offset: int = 0) -
     """The leaf's non-null values (as large_string), each with the number of the record it is in (from
     `offset`)."""
     values, rows = leaf_column(batch, leaf)
-    if rows is None:
-        rows = row_numbers(0, batch.num_rows)
-    if offset:
-        rows = pc.add(rows, pa.scalar(offset, pa.int64()))
-    valid = pc.is_valid(values)
-    return values.filter(valid).cast(pa.large_string()), rows.filter(valid)
+    numbers = np.arange(offset, offset + batch.num_rows, dtype=np.int64) if rows is None else rows + offset
+    valid = values.is_valid()
+    kept = numbers[valid.to_numpy(zero_copy_only=False)]
+    return values.filter(valid).cast(pa.large_string()), pa.array(kept, pa.int64())
+
+
+def _parents(lists: pa.Array) -> np.ndarray:
+    """For each value `list_flatten` gives, the number of the list it is in. In numpy from the offsets:
+    Arrow's list_parent_indices cost several times as much a batch. A null list may still span values,
+    which flatten drops: it counts as empty."""
+    if pa.types.is_fixed_size_list(lists.type):
+        lengths = np.full(len(lists), lists.type.list_size, np.int64)
+    else:
+        lengths = np.diff(lists.offsets.to_numpy())
+    if lists.null_count:
+        lengths[~lists.is_valid().to_numpy(zero_copy_only=False)] = 0
+    found: np.ndarray = np.repeat(np.arange(len(lists), dtype=np.int64), lengths)
+    return found
 
 
 def _field(values: pa.Array, name: str) -> pa.Array:
