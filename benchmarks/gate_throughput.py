@@ -8,8 +8,8 @@ RSS, from os.wait4):
 
     read          pyarrow's own read: pyarrow.json.read_json / pyarrow.parquet.read_table (whole file)
     read-stream   pyarrow's streaming read: pyarrow.json.open_json (8 MiB blocks, the gate's chunk size) /
-                  ParquetFile.iter_batches (the gate's batch: about 32 MiB of
-                  data, from the file's metadata)
+                  ParquetFile.iter_batches (the gate's batch: about 16 MiB of data, from the
+                  file's metadata)
     read-chunks   JSONL only: the gate's own reader (8 MiB chunks of whole lines, each through read_json),
                   which it needs to copy lines byte for byte; shown to split `gate` into reading and the rest
     read-write    pyarrow reading and writing the data once to one output: Parquet batches to a

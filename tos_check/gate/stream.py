@@ -244,9 +244,10 @@ class GateRun:
         table = pa.Table.from_batches([batch])
         ids = self.gate.verdict_ids(table)
         mask = self.gate.held(ids)
-        passed = table.filter(pc.invert(mask))
-        self.passed.table(passed)
-        held: int = table.num_rows - passed.num_rows
+        passing = table.filter(pc.invert(mask))
+        self.passed.table(passing)
+        held: int = table.num_rows - passing.num_rows
+        del passing  # its copy of the rows is freed before the held rows are copied
         if held:
             annotated = table.filter(mask)
             for name, column in zip(DECISION_SCHEMA.names, self.gate.decisions(ids.filter(mask)).columns, strict=True):
@@ -258,7 +259,7 @@ class GateRun:
             for rule, count in Counter(annotated[f"{PREFIX}rule"].to_pylist()).items():
                 summary.reasons[rule or "quarantine"] += count
         summary.read += table.num_rows
-        summary.passed += passed.num_rows
+        summary.passed += table.num_rows - held
         summary.quarantined += held
         return offset + len(table)
 
