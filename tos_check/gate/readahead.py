@@ -19,8 +19,8 @@ T = TypeVar("T")
 DEPTH = 2
 """Items read ahead: one waiting for the caller and one being read. Measured on Parquet (then in 32 MiB
 batches), a single item ahead left the reader idle while the first batches were decided; eight ahead of
-JSONL's 8 MiB chunks made `tos-check gate` slower (8.3-9.3 s on 1.5 GB, against 7.8-8.4 s with two) and held 120 MiB
-more."""
+JSONL's 8 MiB chunks made `tos-check gate` slower (8.3-9.3 s on 1.5 GB, against 7.8-8.4 s with two) and
+held 120 MiB more."""
 _POLL = 0.05
 """Seconds between the reader's looks at whether the caller has gone, while it waits to hand an item over."""
 
