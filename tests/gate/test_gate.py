@@ -305,3 +305,48 @@ def test_the_judges_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None
     assert [g.decide_record(r) for r in RECORDS] == gate().decide_records(RECORDS)
     assert [g.decide_record(r).reason for r in RECORDS] == [e["_tos_check_reason"] for e in expected]
     assert len(g.judge._cache) <= 2 and len(g.judge._cover_of) <= 2
+
+
+def test_a_table_in_many_chunks_is_decided_chunk_by_chunk_as_when_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A JSON reader gives a table in chunks: each chunk's leaves are read apart (combining would copy the
+    chats' text) and each value keeps its record, for nested lists, structs and texts alike."""
+    from tos_check.sources.records import columns
+
+    records: list[dict[str, Any]] = [
+        {"meta": {"model": "gpt-4-0613", "text": "x"}, "messages": [{"role": "user", "content": "I'm ChatGPT, hi."}]},
+        {"completions": [{"model": "mistral-7b"}, {"model": "claude-3-opus-20240229"}]},
+        {"messages": [{"role": "assistant", "content": "I'm ChatGPT, hi."}]},
+        {"meta": {"model": "human"}, "completions": [{"model": "gemini-1.5-pro"}]},
+        {"messages": [{"role": "assistant", "content": "fine", "metadata": {"model": "claude-3-opus-20240229"}}]},
+    ] * 3
+    whole = pa.Table.from_struct_array(pa.array(records))
+    chunked = pa.Table.from_batches(whole.to_batches(max_chunksize=2))
+    assert chunked["messages"].num_chunks == 8
+    expected = Gate.from_config(PUBLIC_CHAT, as_of=AS_OF).decide(whole).to_pylist()
+    assert Gate.from_config(PUBLIC_CHAT, as_of=AS_OF).decide(chunked).to_pylist() == expected
+    assert [e["_tos_check_model"] for e in expected[:5]] == [
+        "gpt-4-0613",
+        "claude-3-opus-20240229",
+        "chatgpt",
+        "gemini-1.5-pro",
+        "claude-3-opus-20240229",
+    ]
+    leaf = next(leaf for leaf in columns.model_leaves(chunked.schema)[0] if leaf.field == "messages[].metadata.model")
+    values, rows = columns.leaf_column(chunked, leaf)
+    assert values.to_pylist()[-1] == "claude-3-opus-20240229" and rows is not None and rows[-1] == len(records) - 1
+    # the chats' text is not copied to read the model beside it
+    text = pa.Table.from_batches(
+        pa.table({"messages": [[{"content": "x" * (1 << 20), "metadata": {"model": "a"}}]] * 4}).to_batches(
+            max_chunksize=1
+        )
+    )
+    default = pa.default_memory_pool()
+    pool = pa.proxy_memory_pool(default)  # its peak counts from now
+    pa.set_memory_pool(pool)
+    try:
+        found = columns.leaf_column(text, next(iter(columns.model_leaves(text.schema)[0])))
+        models, peak = found[0].to_pylist(), pool.max_memory()
+        del found  # what the pool allocated goes before the pool does
+    finally:
+        pa.set_memory_pool(default)
+    assert models == ["a"] * 4 and peak < (1 << 20)

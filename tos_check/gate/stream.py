@@ -103,7 +103,8 @@ class _Sink:
             self._stream = pa.output_stream(self.tmp, compression=self.compression)
         data = b"\n".join(lines)
         if data:
-            self._stream.write(data + b"\n")
+            self._stream.write(data)  # not data + newline: that would copy the chunk again
+            self._stream.write(b"\n")
 
     def table(self, table: pa.Table) -> None:
         if self.format == "jsonl":

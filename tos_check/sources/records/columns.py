@@ -106,9 +106,20 @@ def leaf_column(batch: pa.RecordBatch | pa.Table, leaf: Leaf) -> tuple[pa.Array,
     """The leaf's values, null where a record has none (or a person wrote it, for a leaf with a speaker
     field), and for a leaf in lists the number of the record each value is in (int64, in order); None for a
     flat leaf, whose values are one per record."""
-    values = batch.column(leaf.steps[0])
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    column = batch.column(leaf.steps[0])
+    if isinstance(column, pa.ChunkedArray):
+        if column.num_chunks > 1:  # each chunk apart: combining would copy the whole column (a chat's text)
+            parts = [_leaf_of(chunk, leaf) for chunk in column.chunks]
+            values = pa.concat_arrays([v for v, _ in parts])
+            if leaf.flat:
+                return values, None
+            starts = np.cumsum([0] + [len(chunk) for chunk in column.chunks[:-1]])
+            return values, np.concatenate([r + start for (_, r), start in zip(parts, starts, strict=True)])
+        column = column.combine_chunks()
+    return _leaf_of(column, leaf)
+
+
+def _leaf_of(values: pa.Array, leaf: Leaf) -> tuple[pa.Array, np.ndarray | None]:
     rows: np.ndarray | None = None
     parent = values
     for step in leaf.steps[1:]:
