@@ -244,7 +244,7 @@ def test_a_held_line_is_the_record_with_its_decision_added(raw: bytes) -> None:
     from tos_check.gate.stream import RECORD_KEY, _decision_prefix, _held_line
 
     decision = Decision("quarantine", reason='error x/y [prohibited]: "quoted" é', rule="x/y")
-    line = _held_line(raw, _decision_prefix(decision, "in.jsonl"), 42)
+    line = b"".join(_held_line(raw, _decision_prefix(decision, "in.jsonl"), 42, b"_tos_check" in raw))
     assert b"\n" not in line
     record = json.loads(raw.decode("utf-8-sig"))
     record[RECORD_KEY] = {
@@ -286,3 +286,38 @@ def test_whole_lines_cut_only_after_a_newline(size: int, data: bytes) -> None:
     chunks = list(stream.whole_lines(io.BytesIO(data), size))
     assert b"".join(chunks) == data
     assert all(chunk.endswith(b"\n") for chunk in chunks[:-1]) and all(chunks)
+
+
+def test_a_held_record_that_holds_a_decision_already_gets_one_decision(tmp_path: Path, use: Path) -> None:
+    """Gating a quarantine file again: each held record ends with the new decision only, whether its old one
+    is spelled plainly or escaped, and whether the chunk reads whole or line by line; records beside it are
+    spliced as usual."""
+    records = [
+        b'{"model": "gpt-4-0613", "_tos_check": {"action": "old"}}',
+        b'{"model": "gpt-4-0613", "\\u005ftos_check": {"action": "old"}}',
+        b'{"model": "claude-3-opus-20240229", "text": "says \\"_tos_check\\" in a value"}',
+    ]
+    for tail in (b"", b"\n{not json"):  # the second: a chunk Arrow cannot read, decided line by line
+        source = tmp_path / "in.jsonl"
+        source.write_bytes(b"\n".join(records) + tail + b"\n")
+        code, _ = gate_cli(
+            str(source),
+            "--pass",
+            str(tmp_path / "p.jsonl"),
+            "--quarantine",
+            str(tmp_path / "q.jsonl"),
+            "--use",
+            str(use),
+        )
+        assert code == 0
+        lines = (tmp_path / "q.jsonl").read_text(encoding="utf-8").splitlines()
+        held = [json.loads(line, object_pairs_hook=_no_repeated_keys) for line in lines]
+        assert [h["_tos_check"]["line"] for h in held[:3]] == [1, 2, 3]
+        assert all(h["_tos_check"]["action"] == "quarantine" for h in held[:3])
+        assert held[2]["text"] == 'says "_tos_check" in a value'
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    assert len(keys) == len(set(keys)), f"a key repeated: {keys}"
+    return dict(pairs)

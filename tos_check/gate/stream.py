@@ -144,6 +144,9 @@ class GateRun:
     passed: _Sink
     held: _Sink
     summaries: list[FileSummary] = field(default_factory=list)
+    _prefixes: dict[tuple[int, str], bytes] = field(default_factory=dict)
+    """Each verdict's decision serialised, per input file: for the run, not per chunk (most chunks meet the
+    same few hundred verdicts)."""
 
     # --- JSONL -----------------------------------------------------------------------------------------
 
@@ -166,7 +169,9 @@ class GateRun:
                 self.passed.lines(lines)
             else:
                 self.passed.lines(itertools.compress(lines, pc.invert(held).to_pylist()))
-                self.held.lines(self._held_lines(lines, where, ids.take(where).to_pylist(), first_line, summary))
+                held_ids = ids.take(where).to_pylist()
+                keyed = RECORD_KEY in table.column_names  # a record of the chunk holds a decision already
+                self.held.lines([self._held_lines(lines, where, held_ids, first_line, keyed, summary)])
             summary.read += len(lines)
             summary.quarantined += len(where)
             summary.passed += len(lines) - len(where)
@@ -175,20 +180,25 @@ class GateRun:
         return first_line + len(lines)
 
     def _held_lines(
-        self, lines: list[bytes], where: list[int], ids: list[int], first_line: int, summary: FileSummary
-    ) -> list[bytes]:
-        """The held lines with their decisions: each verdict's decision serialised once, and spliced into
-        each line it holds with the line number (a record is not parsed and written again)."""
+        self, lines: list[bytes], where: list[int], ids: list[int], first_line: int, keyed: bool, summary: FileSummary
+    ) -> bytes:
+        """The held lines of a chunk with their decisions, one after the other: each verdict's decision
+        serialised once, and spliced into each line it holds with the line number (a record is not parsed and
+        written again). One join of every line's pieces: the record's bytes are copied once."""
         verdicts = self.gate.verdicts
-        prefixes: dict[int, bytes] = {}
-        out = []
+        parts: list[bytes | memoryview] = []
         for index, verdict in zip(where, ids, strict=True):
-            prefix = prefixes.get(verdict)
+            prefix = self._prefixes.get((verdict, summary.path))
             if prefix is None:
-                prefix = prefixes[verdict] = _decision_prefix(Decision.of(verdicts[verdict]), summary.path)
-            out.append(_held_line(lines[index], prefix, first_line + index))
+                if len(self._prefixes) >= _PREFIXES:
+                    self._prefixes.clear()
+                prefix = _decision_prefix(Decision.of(verdicts[verdict]), summary.path)
+                self._prefixes[verdict, summary.path] = prefix
+            parts += _held_line(lines[index], prefix, first_line + index, keyed)
+            parts.append(b"\n")
             summary.reasons[verdicts[verdict].rule or "quarantine"] += 1
-        return out
+        parts.pop()  # the sink ends the block with its newline
+        return b"".join(parts)
 
     def _jsonl_lines(self, lines: list[bytes], first_line: int, summary: FileSummary) -> None:
         """Line by line, for a chunk Arrow could not read whole: every line is a record, a blank, or a
@@ -205,6 +215,7 @@ class GateRun:
             else:
                 good.append((index, record))
         decided = dict(zip((i for i, _ in good), self.gate.decide_records([r for _, r in good]), strict=True))
+        records = dict(good)
         for index, raw in enumerate(lines):  # in line order, so each sink keeps the input's order
             number = first_line + index
             if index in unreadable:
@@ -219,7 +230,8 @@ class GateRun:
                     summary.passed += 1
                     summary.read += 1
                     continue
-                self.held.lines([_held_line(raw, _decision_prefix(decision, summary.path), number)])
+                prefix = _decision_prefix(decision, summary.path)
+                self.held.lines([b"".join(_held_line(raw, prefix, number, RECORD_KEY in records[index]))])
                 summary.reasons[decision.rule or "quarantine"] += 1
             else:
                 continue
@@ -338,25 +350,31 @@ def _decision_prefix(decision: Decision, source: str) -> bytes:
     return text.removesuffix(f"{_LINE_MARK}}}").encode()
 
 
-def _held_line(raw: bytes, prefix: bytes, line: int) -> bytes:
-    """The record (a JSON object on one line) with its decision added under RECORD_KEY. Spliced before the
-    closing brace, so the record's own bytes stay as they were; a record that has the key already is parsed
-    and written again, its old value replaced, as a JSON reader would read a repeated key."""
+_PREFIXES = 4096
+"""Serialised decisions a run remembers; past this (a model field of free text) it starts again."""
+
+
+def _held_line(raw: bytes, prefix: bytes, line: int, keyed: bool) -> tuple[bytes | memoryview, ...]:
+    """The record (a JSON object on one line) with its decision added under RECORD_KEY, in pieces to join.
+    Spliced before the closing brace, so the record's own bytes stay as they were. A record that may hold the
+    key already (`keyed`: it, or another record of its chunk, has it at the top level, as the parsed data
+    says: the bytes could spell it escaped) is parsed and written again, its old value replaced, as a JSON
+    reader would read a repeated key."""
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     end = len(raw)
     while end > start and raw[end - 1] in _SPACE:
         end -= 1
-    if end > start and raw[end - 1] == _CLOSE and _KEY not in raw:
+    if end > start and raw[end - 1] == _CLOSE and not keyed:
         cut = end - 1
         while cut > start and raw[cut - 1] in _SPACE:
             cut -= 1
         separator = b"" if raw[cut - 1] == _OPEN else b", "
-        # one copy of the record's bytes: it is most of the work on a quarantine of long chats
-        return b"".join((memoryview(raw)[start:cut], separator, _KEY, b": ", prefix, b"%d}}" % line))
+        # a view, not a copy, of the record's bytes: copying them is most of the work on long chats
+        return memoryview(raw)[start:cut], separator, _KEY, b": ", prefix, b"%d}}" % line
     decision = prefix + b"%d}" % line
     value = json.loads(raw[start:end].decode("utf-8"))
     value[RECORD_KEY] = json.loads(decision)
-    return json.dumps(value, ensure_ascii=False).encode()
+    return (json.dumps(value, ensure_ascii=False).encode(),)
 
 
 def _unreadable_line(raw: bytes, why: str, source: str, line: int) -> bytes:
