@@ -300,21 +300,17 @@ def test_a_held_record_that_holds_a_decision_already_gets_one_decision(tmp_path:
     for tail in (b"", b"\n{not json"):  # the second: a chunk Arrow cannot read, decided line by line
         source = tmp_path / "in.jsonl"
         source.write_bytes(b"\n".join(records) + tail + b"\n")
-        code, _ = gate_cli(
-            str(source),
-            "--pass",
-            str(tmp_path / "p.jsonl"),
-            "--quarantine",
-            str(tmp_path / "q.jsonl"),
-            "--use",
-            str(use),
-        )
+        code, _ = gate_cli(str(source), *sinks(tmp_path, "jsonl"), "--use", str(use))
         assert code == 0
         lines = (tmp_path / "q.jsonl").read_text(encoding="utf-8").splitlines()
         held = [json.loads(line, object_pairs_hook=_no_repeated_keys) for line in lines]
         assert [h["_tos_check"]["line"] for h in held[:3]] == [1, 2, 3]
         assert all(h["_tos_check"]["action"] == "quarantine" for h in held[:3])
         assert held[2]["text"] == 'says "_tos_check" in a value'
+
+
+def sinks(folder: Path, suffix: str) -> list[str]:
+    return ["--pass", str(folder / f"p.{suffix}"), "--quarantine", str(folder / f"q.{suffix}")]
 
 
 def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
