@@ -235,6 +235,7 @@ def test_a_corrupt_compressed_input_fails_and_writes_nothing(tmp_path: Path, use
         b'\xef\xbb\xbf{"text": "caf\xc3\xa9 }"}',
         b'{"_tos_check": {"action": "old"}, "a": [1, 2]}',
         b'{"note": "a value that says _tos_check"}',
+        b'{"\\u005ftos_check": null, "b": 2}',
     ],
 )
 def test_a_held_line_is_the_record_with_its_decision_added(raw: bytes) -> None:
@@ -244,7 +245,8 @@ def test_a_held_line_is_the_record_with_its_decision_added(raw: bytes) -> None:
     from tos_check.gate.stream import RECORD_KEY, _decision_prefix, _held_line
 
     decision = Decision("quarantine", reason='error x/y [prohibited]: "quoted" é', rule="x/y")
-    line = b"".join(_held_line(raw, _decision_prefix(decision, "in.jsonl"), 42, b"_tos_check" in raw))
+    keyed = RECORD_KEY in json.loads(raw.decode("utf-8-sig"))  # as the gate knows it: from the parsed record
+    line = b"".join(_held_line(raw, _decision_prefix(decision, "in.jsonl"), 42, keyed))
     assert b"\n" not in line
     record = json.loads(raw.decode("utf-8-sig"))
     record[RECORD_KEY] = {
@@ -254,7 +256,7 @@ def test_a_held_line_is_the_record_with_its_decision_added(raw: bytes) -> None:
         "source": "in.jsonl",
         "line": 42,
     }
-    assert json.loads(line) == record
+    assert json.loads(line, object_pairs_hook=_no_repeated_keys) == record
 
 
 def test_parquet_batches_follow_the_size_of_the_rows(
@@ -290,23 +292,58 @@ def test_whole_lines_cut_only_after_a_newline(size: int, data: bytes) -> None:
 
 def test_a_held_record_that_holds_a_decision_already_gets_one_decision(tmp_path: Path, use: Path) -> None:
     """Gating a quarantine file again: each held record ends with the new decision only, whether its old one
-    is spelled plainly or escaped, and whether the chunk reads whole or line by line; records beside it are
-    spliced as usual."""
+    is spelled plainly, escaped or null, and whether the chunk reads whole or line by line; a record beside
+    it is still spliced byte for byte."""
     records = [
         b'{"model": "gpt-4-0613", "_tos_check": {"action": "old"}}',
         b'{"model": "gpt-4-0613", "\\u005ftos_check": {"action": "old"}}',
-        b'{"model": "claude-3-opus-20240229", "text": "says \\"_tos_check\\" in a value"}',
+        b'{"model": "claude-3-opus-20240229", "n": 1E2, "text": "caf\\u00e9 says \\"_tos_check\\""}',
+        b'{"model": "gpt-4-0613", "_tos_check": null}',
+        b'{"model": "gpt-4-0613", "_tos\\u005Fcheck": null}',
     ]
     for tail in (b"", b"\n{not json"):  # the second: a chunk Arrow cannot read, decided line by line
         source = tmp_path / "in.jsonl"
         source.write_bytes(b"\n".join(records) + tail + b"\n")
         code, _ = gate_cli(str(source), *sinks(tmp_path, "jsonl"), "--use", str(use))
         assert code == 0
-        lines = (tmp_path / "q.jsonl").read_text(encoding="utf-8").splitlines()
+        lines = (tmp_path / "q.jsonl").read_bytes().splitlines()
         held = [json.loads(line, object_pairs_hook=_no_repeated_keys) for line in lines]
-        assert [h["_tos_check"]["line"] for h in held[:3]] == [1, 2, 3]
-        assert all(h["_tos_check"]["action"] == "quarantine" for h in held[:3])
-        assert held[2]["text"] == 'says "_tos_check" in a value'
+        assert [h["_tos_check"]["line"] for h in held[:5]] == [1, 2, 3, 4, 5]
+        assert all(h["_tos_check"]["action"] == "quarantine" for h in held[:5])
+        assert lines[2].startswith(records[2][:-1] + b", ")  # its own bytes, the decision added after them
+
+
+@pytest.mark.parametrize(
+    ("body", "why", "blank"),
+    [
+        (
+            b'{"model": "mistral-7b"}\n{"model": "gpt-4-0613", "text": "\xff"}\n{"model": "mistral-7b"}\n',
+            "not UTF-8",
+            0,
+        ),
+        (
+            b'{"model": "mistral-7b"}\n{"model": "x"} {"model": "gpt-4-0613"}\n   \n{"model": "mistral-7b"}\n',
+            "invalid JSON",
+            1,
+        ),
+    ],
+)
+def test_lines_arrow_would_misread_are_read_one_by_one(
+    tmp_path: Path, use: Path, body: bytes, why: str, blank: int
+) -> None:
+    """Bytes that are not UTF-8 inside a string (Arrow's reader takes them), and two records on one line
+    beside a blank line (the row count matches the line count): the line is quarantined as unreadable, with
+    its number; the records around it are decided as usual."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(body)
+    summary = tmp_path / "summary.json"
+    code, _ = gate_cli(str(source), *sinks(tmp_path, "jsonl"), "--use", str(use), "--summary-json", str(summary))
+    assert code == 0
+    held = [json.loads(line)["_tos_check"] for line in (tmp_path / "q.jsonl").read_bytes().splitlines()]
+    assert [(h["line"], h["reason"].split(":")[1].strip()) for h in held] == [(2, why)]
+    assert (tmp_path / "p.jsonl").read_bytes() == b'{"model": "mistral-7b"}\n' * 2
+    [totals] = json.loads(summary.read_text())["inputs"]
+    assert (totals["read"], totals["passed"], totals["unreadable"], totals["blank_lines"]) == (3, 2, 1, blank)
 
 
 def sinks(folder: Path, suffix: str) -> list[str]:

@@ -74,6 +74,13 @@ def test_typed_columns_are_read_in_utc() -> None:
     for name, expected in (("created", dt.date(2024, 5, 12)), ("created_at", dt.date(2024, 5, 11))):
         assert read(table.select([name])) == [days(expected)]
     assert read(table.select(["tstamp"])) == [days(dt.date(2024, 5, 11))]
+    # date64 counts milliseconds, which need not fall on midnight; before 1970 counts back
+    millis = [(dt.datetime(2024, 5, 11, 15, 30) - dt.datetime(1970, 1, 1)) // dt.timedelta(milliseconds=1), -1, None]
+    assert read(pa.table({"created": pa.array(millis, pa.int64()).cast(pa.date64())})) == [
+        days(dt.date(2024, 5, 11)),
+        UNKNOWN,
+        UNKNOWN,
+    ]
 
 
 def test_the_first_field_that_holds_a_day_is_read() -> None:

@@ -379,7 +379,10 @@ class Gate:
         already met by era (one Arrow call and a numpy lookup), only (string, era) pairs met for the first
         time going through Python. The table's last row is for nulls. A column of free text, with more
         distinct strings than _LOOKUP, is scored by its distinct values."""
-        known, table = self._known.get(role) or (pa.array([], pa.large_string()), np.full((1, self._eras), _NONE))
+        known, table = self._known.get(role) or (
+            pa.array([], pa.large_string()),
+            np.full((1, self._eras), _NONE, np.int64),
+        )
         found = pc.index_in(values, value_set=known)
         if found.null_count > values.null_count:  # strings not met before
             new = pc.unique(values.filter(pc.is_null(found))).drop_null()

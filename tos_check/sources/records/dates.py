@@ -102,8 +102,10 @@ def _days(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
         values, kind = values.cast(kind.value_type), kind.value_type
     if pa.types.is_timestamp(kind):  # its count is of its unit since the epoch, in UTC; null: 0, out of range
         days = np.floor_divide(values.cast(pa.int64()).fill_null(0).to_numpy(), _PER_DAY[kind.unit])
-    elif pa.types.is_date(kind):
-        days = values.cast(pa.date32()).cast(pa.int32()).fill_null(0).to_numpy().astype(np.int64)
+    elif pa.types.is_date32(kind):
+        days = values.cast(pa.int32()).fill_null(0).to_numpy().astype(np.int64)
+    elif pa.types.is_date64(kind):  # milliseconds, which need not fall on midnight
+        days = np.floor_divide(values.cast(pa.int64()).fill_null(0).to_numpy(), 86_400_000)
     elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
         seconds = values.cast(pa.float64(), safe=False).fill_null(np.nan).to_numpy()
         with np.errstate(invalid="ignore"):
