@@ -145,7 +145,7 @@ class GateRun:
     passed: _Sink
     held: _Sink
     summaries: list[FileSummary] = field(default_factory=list)
-    _prefixes: dict[tuple[int, str], bytes] = field(default_factory=dict)
+    _prefixes: dict[tuple[int, str], bytes] = field(default_factory=dict, init=False, repr=False)
     """Each verdict's decision serialised, per input file: for the run, not per chunk (most chunks meet the
     same few hundred verdicts)."""
 
@@ -400,9 +400,8 @@ _PREFIXES = 4096
 def _held_line(raw: bytes, prefix: bytes, line: int, keyed: bool) -> tuple[bytes | memoryview, ...]:
     """The record (a JSON object on one line) with its decision added under RECORD_KEY, in pieces to join.
     Spliced before the closing brace, so the record's own bytes stay as they were. A record that may hold the
-    key already (`keyed`: it, or another record of its chunk, has it at the top level, as the parsed data
-    says: the bytes could spell it escaped) is parsed and written again, its old value replaced, as a JSON
-    reader would read a repeated key."""
+    key already (`keyed`: the parsed record has it at the top level, or its bytes may spell it with a null
+    value) is parsed and written again, its old value replaced, as a JSON reader would read a repeated key."""
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     end = len(raw)
     while end > start and raw[end - 1] in _SPACE:

@@ -36,6 +36,7 @@ QuarantineOn = str
 
 UNDATED = 0
 """The era slot of records whose generation date is unknown; eras of dated records are 1, 2, ..."""
+_FIRST_DAY, _LAST_DAY = (EARLIEST - EPOCH).days, (LATEST - EPOCH).days
 MAX_CACHED = 1_000_000
 """Verdicts, and model strings' covers, remembered; past this a cache starts again rather than grow unbounded
 (a model field of free text meets a new string in every record)."""
@@ -91,7 +92,6 @@ class Judge:
     _evaluator: Evaluator | None = field(default=None, init=False)
     _changes: list[dt.date] | None = field(default=None, init=False)
     _era_of_day: np.ndarray | None = field(default=None, init=False)
-    _first_day: int = field(default=0, init=False)
     _covers: dict[tuple[int, ...], _Cover] = field(default_factory=dict, init=False)
     _cover_of: dict[str, _Cover] = field(default_factory=dict, init=False)
     _inside: np.ndarray | None = field(default=None, init=False)
@@ -134,15 +134,13 @@ class Judge:
 
     def eras(self, days: np.ndarray) -> np.ndarray:
         """The era slot of each generation day (days since 1970-01-01; UNKNOWN, or a day out of the range
-        dates.py reads: UNDATED). A lookup in a table of every day in that range: one numpy take a batch,
-        where a binary search per record cost ten times as much."""
+        dates.py reads: UNDATED). A lookup in a table of every day in that range, one numpy take a batch (a
+        binary search per record made the eras of a batch cost three times as much)."""
         if self._era_of_day is None:
-            first, last = (EARLIEST - EPOCH).days, (LATEST - EPOCH).days
             changes = np.array([(day - EPOCH).days for day in self.changes], np.int64)
-            slots = np.searchsorted(changes, np.arange(first, last, dtype=np.int64), side="right") + 1
+            slots = np.searchsorted(changes, np.arange(_FIRST_DAY, _LAST_DAY, dtype=np.int64), side="right") + 1
             self._era_of_day = np.concatenate([[UNDATED], slots, [UNDATED]]).astype(np.int64)
-            self._first_day = first
-        found: np.ndarray = self._era_of_day[np.clip(days - (self._first_day - 1), 0, len(self._era_of_day) - 1)]
+        found: np.ndarray = self._era_of_day[np.clip(days - (_FIRST_DAY - 1), 0, len(self._era_of_day) - 1)]
         return found
 
     def era(self, day: dt.date | None) -> int:

@@ -148,8 +148,8 @@ def leaf_values(batch: pa.RecordBatch | pa.Table, leaf: Leaf, offset: int = 0) -
 
 def _parents(lists: pa.Array) -> np.ndarray:
     """For each value `list_flatten` gives, the number of the list it is in. In numpy from the offsets:
-    Arrow's list_parent_indices cost several times as much a batch. A null list may still span values,
-    which flatten drops: it counts as empty."""
+    Arrow's list_parent_indices, and a filter of them where a list is null, cost more a batch. A null list
+    may still span values, which flatten drops: it counts as empty."""
     if pa.types.is_fixed_size_list(lists.type):
         lengths = np.full(len(lists), lists.type.list_size, np.int64)
     else:
