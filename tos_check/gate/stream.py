@@ -18,7 +18,6 @@ import base64
 import io
 import itertools
 import json
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -203,7 +202,8 @@ class GateRun:
                 prefix = _decision_prefix(Decision.of(verdicts[verdict]), summary.path)
                 self._prefixes[verdict, summary.path] = prefix
             raw = lines[index]
-            parts += _held_line(raw, prefix, first_line + index, keyed is not None and (keyed[n] or _maybe_keyed(raw)))
+            number = first_line + index
+            parts += _held_line(raw, prefix, number, keyed is not None and (keyed[n] or _holds_key(raw, number == 1)))
             parts.append(b"\n")
             summary.reasons[verdicts[verdict].rule or "quarantine"] += 1
         parts.pop()  # the sink ends the block with its newline
@@ -375,22 +375,12 @@ def _keyed(table: pa.Table, rows: list[int]) -> list[bool] | None:
     return found
 
 
-def _maybe_keyed(raw: bytes) -> bool:
-    """Whether a line Arrow read as having no RECORD_KEY may have it after all: Arrow reads a key with a
-    null value as no key. Spelled as such, or with some of its letters escaped (`\\u005f`)."""
-    return _KEY in raw or (b"\\u" in raw and _ESCAPED_KEY.search(raw) is not None)
-
-
-def _hex(char: str) -> bytes:
-    """The four hex digits of a \\u escape of `char`, either case."""
-    return b"".join(
-        b"[%s%s]" % (d.encode(), d.upper().encode()) if d.isalpha() else d.encode() for d in f"{ord(char):04x}"
-    )
-
-
-_ESCAPED_KEY = re.compile(
-    b'"' + b"".join(b"(?:%s|\\\\u%s)" % (re.escape(c.encode()), _hex(c)) for c in RECORD_KEY) + b'"'
-)
+def _holds_key(raw: bytes, first: bool) -> bool:
+    """Whether a line Arrow read as having no RECORD_KEY has it after all (Arrow reads a key with a null
+    value as no key, and the key may be spelled with escapes): asked only in a chunk where some record has
+    the key, so parsing the line costs nothing the usual data pays."""
+    record, _ = _parse(raw, first)
+    return record is not None and RECORD_KEY in record
 
 
 _PREFIXES = 4096
@@ -400,8 +390,8 @@ _PREFIXES = 4096
 def _held_line(raw: bytes, prefix: bytes, line: int, keyed: bool) -> tuple[bytes | memoryview, ...]:
     """The record (a JSON object on one line) with its decision added under RECORD_KEY, in pieces to join.
     Spliced before the closing brace, so the record's own bytes stay as they were. A record that may hold the
-    key already (`keyed`: the parsed record has it at the top level, or its bytes may spell it with a null
-    value) is parsed and written again, its old value replaced, as a JSON reader would read a repeated key."""
+    key already (`keyed`: the parsed record has it at the top level) is parsed and written again, its old
+    value replaced, as a JSON reader would read a repeated key."""
     start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     end = len(raw)
     while end > start and raw[end - 1] in _SPACE:
