@@ -3,6 +3,7 @@ its reason and line, sinks only under their final names once the whole run succe
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 from pathlib import Path
@@ -354,3 +355,26 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [k for k, _ in pairs]
     assert len(keys) == len(set(keys)), f"a key repeated: {keys}"
     return dict(pairs)
+
+
+@pytest.mark.parametrize("remembered", [1, 4096])
+def test_each_held_record_says_its_own_file_and_decision(
+    tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch, remembered: int
+) -> None:
+    """Serialised decisions are remembered for the run, per input file: the second file's records name
+    their own file, and a run that must forget them (past _PREFIXES) writes the same."""
+    monkeypatch.setattr(stream, "CHUNK_BYTES", 200)
+    monkeypatch.setattr(stream, "_PREFIXES", remembered)
+    records = [*GOOD, {"model": "gemini-1.5-pro"}, {"model": "llama-2-7b-chat"}] * 5
+    inputs = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for path in inputs:
+        path.write_bytes(jsonl(records))
+    assert gate_cli(*map(str, inputs), *sinks(tmp_path, "jsonl"), "--use", str(use))[0] == 0
+    held = [json.loads(line) for line in (tmp_path / "q.jsonl").read_bytes().splitlines()]
+    per_file = len(held) // 2
+    assert per_file == 20 and [h["_tos_check"]["source"] for h in held] == [
+        str(p) for p in inputs for _ in range(per_file)
+    ]
+    expected = Gate.from_config(PUBLIC_CHAT, as_of=dt.date(2026, 1, 1), fingerprints=False).decide_records(records)
+    decided = [d for d in expected if d.action == "quarantine"] * 2
+    assert [(h["_tos_check"]["model"], h["_tos_check"]["rule"]) for h in held] == [(d.model, d.rule) for d in decided]
