@@ -216,3 +216,58 @@ def test_every_builtin_family_has_a_release_date() -> None:
 
     catalog = Resolver.builtin().catalog
     assert sorted(set(catalog.families) - set(catalog.released)) == []
+
+
+@pytest.mark.parametrize(
+    ("pattern", "first"),
+    [
+        ("gpt-4(-turbo)?", "g"),
+        ("4-o(-mini)?", "4"),
+        ("g?pt-4", None),  # optional first letter
+        ("g*pt", None),
+        ("g{0,1}pt", None),
+        ("gpt|claude", None),  # alternation at the top: either first letter
+        ("gpt-(4|5)", "g"),  # alternation inside a group only
+        ("g[|]|claude", None),  # a '|' in a class is a member; the one after it is at the top
+        ("g[]|]x|claude", None),  # a ']' first in a class is a member, not its end
+        ("g[^]|]x|claude", None),
+        (r"g[\]|]x|claude", None),  # an escaped ']' in a class is a member
+        (r"g\|x", "g"),  # an escaped '|' is a literal
+        ("(code)?gemma", None),
+        (r"\d+-b", None),
+    ],
+)
+def test_a_patterns_first_character_is_fixed_only_when_plain(pattern: str, first: str | None) -> None:
+    from tos_check.identity.catalog import _first_character
+
+    assert _first_character(pattern) == first
+
+
+def test_patterns_dispatched_by_first_character_match_as_one_regex_in_catalog_order(resolver: Resolver) -> None:
+    """The catalog's patterns are split by a name's first character for speed; which pattern matches a name
+    (the first in catalog order) must be what one regex of them all, tried in order, gives."""
+    from tos_check.identity.catalog import _Builder
+    from tos_check.validation import load_valid_files
+
+    builder = _Builder()
+    for doc, data in load_valid_files(builtin_paths(), CatalogFile, []):
+        builder.add(doc, data)
+    whole = re.compile("|".join(f"(?P<p{i}>{p})" for i, (p, _) in enumerate(builder.patterns)))
+    targets = [target for _, target in builder.patterns]
+    names, _ = _builtin_entries()
+    spellings = [name for name, *_ in names]
+    for path in (DEV_LIST, EXTRA_LIST):
+        if path.exists():
+            spellings.extend(row.input for row in read_rows(path))
+    catalog = resolver.catalog
+    normals = {c.normal for s in spellings for c in catalog.trimmer.forms(s).candidates}
+    normals |= {n[1:] for n in normals} | {"", "-", "9", "zz-gpt-4"}  # first characters no pattern starts with
+    differ, matched = [], 0
+    for normal in sorted(normals):
+        found = whole.fullmatch(normal)
+        expected = targets[int(found.lastgroup[1:])] if found and found.lastgroup else None
+        matched += expected is not None
+        if catalog.match_pattern(normal) != expected:
+            differ.append(normal)
+    assert differ == []
+    assert matched > 100  # the check saw many names that a pattern does match

@@ -114,6 +114,26 @@ def test_coverage_by_licence_reaches_fine_tunes_by_others() -> None:
     assert not covers(licensed, fine_tune.model_copy(update={"family": "odd"}))
 
 
+def test_a_policy_set_answers_coverage_per_model_not_per_spelling() -> None:
+    """PolicySet.covering remembers its answers by what coverage depends on: two spellings of one model share
+    one answer, and identities that differ in anything `covers` reads each get their own."""
+    from tos_check.identity.model import Identity
+    from tos_check.policy.load import LoadedPolicy, PolicySet
+    from tos_check.policy.model import Policy
+
+    policy = load_policy_file(FIXTURES / "acme-terms.yaml")
+    licensed = Policy.model_validate(
+        {**policy.model_dump(by_alias=True), "covers": {"licenses": ["acme-license"], "exclude_families": ["odd"]}}
+    )
+    policies = PolicySet([LoadedPolicy(licensed, "licensed.yaml")])
+    fine_tune = Identity(input="x", provider="other-lab", family="tuned", open_weights=True, license="acme-license")
+    assert policies.covering(fine_tune) == [licensed]
+    assert policies.covering(fine_tune.model_copy(update={"input": "X ", "confidence": 0.5})) == [licensed]
+    for change in ({"license": "apache-2.0"}, {"open_weights": False}, {"family": "odd"}, {"provider": None}):
+        assert policies.covering(fine_tune.model_copy(update=change)) == [], change
+    assert len(policies._covering) == 5
+
+
 def test_committed_policy_overview_is_current() -> None:
     from tos_check.identity.resolver import Resolver
     from tos_check.plugins import policy_dirs

@@ -377,32 +377,33 @@ class Gate:
     def _model_scores(self, values: pa.Array, role: Role, eras: np.ndarray) -> np.ndarray:
         """A score per model-field value (_NONE for a null): looked up in a table of the role's strings
         already met by era (one Arrow call and a numpy lookup), only (string, era) pairs met for the first
-        time going through Python. The table's last row is for nulls. A column of free text, with more
+        time going through Python. The strings end with a null, and the table with its row: once every string
+        is known, the lookup gives no nulls, which numpy takes without a copy. A column of free text, with more
         distinct strings than _LOOKUP, is scored by its distinct values."""
         known, table = self._known.get(role) or (
-            pa.array([], pa.large_string()),
+            pa.array([None], pa.large_string()),
             np.full((1, self._eras), _NONE, np.int64),
         )
-        found = pc.index_in(values, value_set=known)
-        if found.null_count > values.null_count:  # strings not met before
-            new = pc.unique(values.filter(pc.is_null(found))).drop_null()
+        found = pc.index_in(values, value_set=known)  # a null finds the null last in `known`
+        if found.null_count:  # strings not met before
+            new = pc.unique(values.filter(pc.is_null(found)))
             if len(known) + len(new) > _LOOKUP:
                 return self._spread(values, eras, lambda pairs: [self._model_score(n, role, e) for n, e in pairs])
-            known = pa.concat_arrays([known, new.cast(pa.large_string())])
+            known = pa.concat_arrays([known[:-1], new.cast(pa.large_string()), known[-1:]])
             table = np.vstack([table[:-1], np.full((len(new), self._eras), _UNJUDGED, np.int64), table[-1:]])
             self._known[role] = (known, table)
             found = pc.index_in(values, value_set=known)
-        codes = found.fill_null(-1).to_numpy() if found.null_count else found.to_numpy()
-        # into the table read flat (a 1-D take is twice as fast as a 2-D one); code -1 counts from the end,
-        # into the last row, the nulls'
+        codes = found.to_numpy()
+        # into the table read flat (a 1-D take is twice as fast as a 2-D one)
         cells = codes * self._eras + eras
         scores: np.ndarray = table.ravel()[cells]
         unjudged = scores == _UNJUDGED
         if unjudged.any():
+            strings = known.to_pylist()
             for cell in np.unique(cells[unjudged]).tolist():
                 code, era = divmod(cell, self._eras)
                 if table[code, era] == _UNJUDGED:  # not filled with an era judged alike just before
-                    raw = known[code].as_py()
+                    raw = strings[code]
                     table[code, self._alike(raw, era)] = self._model_score(raw, role, era)
             scores = table.ravel()[cells]
         return scores

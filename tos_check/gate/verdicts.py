@@ -37,6 +37,7 @@ QuarantineOn = str
 UNDATED = 0
 """The era slot of records whose generation date is unknown; eras of dated records are 1, 2, ..."""
 _FIRST_DAY, _LAST_DAY = (EARLIEST - EPOCH).days, (LATEST - EPOCH).days
+_WHERE = Location(path=SUBJECT)
 MAX_CACHED = 1_000_000
 """Verdicts, and model strings' covers, remembered; past this a cache starts again rather than grow unbounded
 (a model field of free text meets a new string in every record)."""
@@ -184,7 +185,7 @@ class Judge:
     ) -> Verdict:
         if self._evaluator is None:
             self._evaluator = Evaluator(policies=self.policies, resolver=self.resolver, use=self.use, as_of=self.as_of)
-        where = Location(path=SUBJECT)
+        where = _WHERE
         kind = "fingerprint" if fingerprint else "record"
         detail = f"fingerprint {fingerprint}" if fingerprint else f"record field: {model}"
         evidence = Evidence(kind=kind, detail=detail, location=where, confidence=confidence or RECORD_CONFIDENCE)

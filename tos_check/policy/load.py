@@ -31,17 +31,21 @@ class LoadedPolicy:
 @dataclass
 class PolicySet:
     policies: list[LoadedPolicy] = field(default_factory=list)
-    _covering: dict[Identity, list[Policy]] = field(default_factory=dict, repr=False)
+    _covering: dict[tuple[str | None, str | None, str | None, bool, str | None], list[Policy]] = field(
+        default_factory=dict, repr=False
+    )
     _by_dataset: dict[str, list[Policy]] | None = field(default=None, repr=False)
 
     def get(self, policy_id: str) -> LoadedPolicy | None:
         return next((p for p in self.policies if p.policy.id == policy_id), None)
 
     def covering(self, identity: Identity) -> list[Policy]:
-        """Asked once per trace, answered once per identity."""
-        known = self._covering.get(identity)
+        """Asked once per trace, answered once per model: keyed by what `covers` reads, not by the identity,
+        which holds the name as written (a dataset spells one model many ways)."""
+        key = (identity.provider, identity.family, identity.model, identity.open_weights, identity.license)
+        known = self._covering.get(key)
         if known is None:
-            known = self._covering[identity] = [p.policy for p in self.policies if covers(p.policy, identity)]
+            known = self._covering[key] = [p.policy for p in self.policies if covers(p.policy, identity)]
         return known
 
     def covering_dataset(self, names: tuple[str, ...]) -> list[Policy]:
