@@ -378,3 +378,38 @@ def test_each_held_record_says_its_own_file_and_decision(
     expected = Gate.from_config(PUBLIC_CHAT, as_of=dt.date(2026, 1, 1), fingerprints=False).decide_records(records)
     decided = [d for d in expected if d.action == "quarantine"] * 2
     assert [(h["_tos_check"]["model"], h["_tos_check"]["rule"]) for h in held] == [(d.model, d.rule) for d in decided]
+
+
+def test_blank_lines_keep_a_chunk_on_arrows_path_and_lines_numbered(
+    tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blank lines between records (empty, spaces, a CRLF file's lone '\\r') are counted and left out, and the
+    chunk is still decided column-wise: each held record names its own line, and both sinks and the summary
+    are what reading the chunk line by line gives."""
+    body = (
+        b'\n{"model": "mistral-7b"}\n\n   \n{"model": "gpt-4-0613", "n": 1}\n\r\n'
+        b'{"model": "mistral-7b", "n": 2}\n{"model": "gpt-4-0613", "n": 3}\n\n'
+    )
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(body)
+
+    def run(folder: Path) -> tuple[bytes, bytes, dict[str, Any]]:
+        folder.mkdir()
+        summary = folder / "summary.json"
+        code, _ = gate_cli(str(source), *sinks(folder, "jsonl"), "--use", str(use), "--summary-json", str(summary))
+        assert code == 0
+        [totals] = json.loads(summary.read_text())["inputs"]
+        return (folder / "p.jsonl").read_bytes(), (folder / "q.jsonl").read_bytes(), totals
+
+    def by_lines(*args: Any) -> None:
+        raise AssertionError("read line by line")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(stream.GateRun, "_jsonl_lines", by_lines)
+        passed, held, totals = run(tmp_path / "arrow")
+    assert passed == b'{"model": "mistral-7b"}\n{"model": "mistral-7b", "n": 2}\n'
+    assert [json.loads(line)["_tos_check"]["line"] for line in held.splitlines()] == [5, 8]
+    assert (totals["read"], totals["passed"], totals["quarantined"], totals["blank_lines"]) == (4, 2, 2, 5)
+
+    monkeypatch.setattr(stream, "_read_lines", lambda chunk: None)  # every chunk line by line
+    assert run(tmp_path / "lines") == (passed, held, totals)

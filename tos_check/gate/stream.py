@@ -9,7 +9,7 @@ the final names; the gate never writes into its inputs.
 
 JSONL is read in chunks of whole lines. A chunk Arrow reads in one go (the usual case) is decided
 column-wise and its lines are copied to the sinks as they were, byte for byte; a chunk Arrow cannot read
-(a bad line, a mixed schema, blank lines) is read line by line.
+(a bad line, a mixed schema, a line of two records) is read line by line.
 """
 
 from __future__ import annotations
@@ -161,21 +161,27 @@ class GateRun:
         lines = chunk.split(b"\n")
         if lines and lines[-1] == b"":
             lines.pop()
-        # a row per line, and no blank line that a line of two records could have made up for
-        if table is not None and table.num_rows == len(lines) and not any(not x or x.isspace() for x in lines):
+        blank = [i for i, x in enumerate(lines) if not x or x.isspace()]
+        records = [x for x in lines if x and not x.isspace()] if blank else lines
+        # a row per record line: every line that is not blank holds a value, so as many rows as such lines
+        # means one each (a line of two records would have to be made up for by a line of none)
+        if table is not None and table.num_rows == len(records):
+            numbers = _line_numbers(len(lines), blank, first_line)
             ids = self.gate.verdict_ids(table)
             held = self.gate.held(ids)
             where = pc.indices_nonzero(held).to_pylist()
             if not where:
-                self.passed.lines(lines)
+                self.passed.lines(records)
             else:
-                self.passed.lines(itertools.compress(lines, pc.invert(held).to_pylist()))
+                self.passed.lines(itertools.compress(records, pc.invert(held).to_pylist()))
                 held_ids = ids.take(where).to_pylist()
                 keyed = _keyed(table, where)
-                self.held.lines([self._held_lines(lines, where, held_ids, first_line, keyed, summary)])
-            summary.read += len(lines)
+                held_lines = self._held_lines(records, where, numbers, held_ids, keyed, summary)
+                self.held.lines([held_lines])
+            summary.read += len(records)
             summary.quarantined += len(where)
-            summary.passed += len(lines) - len(where)
+            summary.passed += len(records) - len(where)
+            summary.blank_lines += len(blank)
         else:
             self._jsonl_lines(lines, first_line, summary)
         return first_line + len(lines)
@@ -184,8 +190,8 @@ class GateRun:
         self,
         lines: list[bytes],
         where: list[int],
+        numbers: list[int] | range,
         ids: list[int],
-        first_line: int,
         keyed: list[bool] | None,
         summary: FileSummary,
     ) -> bytes:
@@ -202,7 +208,7 @@ class GateRun:
                 prefix = _decision_prefix(Decision.of(verdicts[verdict]), summary.path)
                 self._prefixes[verdict, summary.path] = prefix
             raw = lines[index]
-            number = first_line + index
+            number = numbers[index]
             parts += _held_line(raw, prefix, number, keyed is not None and (keyed[n] or _holds_key(raw, number == 1)))
             parts.append(b"\n")
             summary.reasons[verdicts[verdict].rule or "quarantine"] += 1
@@ -289,6 +295,15 @@ class GateRun:
         summary = FileSummary(str(path))
         self.summaries.append(summary)
         return summary
+
+
+def _line_numbers(count: int, blank: list[int], first_line: int) -> list[int] | range:
+    """The line number of each record line of a chunk of `count` lines whose first is `first_line`, the lines
+    at the indices `blank` left out."""
+    if not blank:
+        return range(first_line, first_line + count)
+    skipped = set(blank)
+    return [first_line + i for i in range(count) if i not in skipped]
 
 
 def whole_lines(stream: Any, size: int | None = None) -> Iterator[bytes]:
