@@ -10,8 +10,9 @@ RSS, from os.wait4):
     read-stream   pyarrow's streaming read: pyarrow.json.open_json (8 MiB blocks, the gate's chunk size) /
                   ParquetFile.iter_batches (the gate's batch: about 16 MiB of data, from the
                   file's metadata)
-    read-chunks   JSONL only: the gate's own reader (8 MiB chunks of whole lines, each through read_json),
-                  which it needs to copy lines byte for byte; shown to split `gate` into reading and the rest
+    read-chunks   JSONL only: the gate's own reader (8 MiB chunks of whole lines, split into lines, checked
+                  to be one object each, each chunk through read_json), which it needs to copy lines byte
+                  for byte; shown to split `gate` into reading and the rest
     read-write    pyarrow reading and writing the data once to one output: Parquet batches to a
                   ParquetWriter; JSONL (pyarrow has no JSON writer) read in chunks of whole lines by
                   read_json and the same lines written to one file, which is the gate's own I/O
@@ -152,9 +153,10 @@ def phase(kind: str, name: str, path: Path, out: Path) -> dict[str, Any]:
         reader = pa_json.open_json(path, read_options=blocks) if kind == "jsonl" else _parquet_batches(path)
         for batch in reader:
             rows += batch.num_rows
-    elif name == "read-chunks":
-        for _, table in _jsonl_chunks(path):
-            rows += table.num_rows
+    elif name == "read-chunks":  # the gate's reader itself: lines split, checked, read by Arrow
+        with pa.input_stream(path) as source:
+            for lines, table in stream._parsed(source):
+                rows += len(lines) if table is None else table.num_rows
     elif name == "read-write":
         if kind == "jsonl":
             with pa.output_stream(out / "copy.jsonl") as sink:

@@ -380,6 +380,34 @@ def test_each_held_record_says_its_own_file_and_decision(
     assert [(h["_tos_check"]["model"], h["_tos_check"]["rule"]) for h in held] == [(d.model, d.rule) for d in decided]
 
 
+def _both_paths(
+    tmp_path: Path, use: Path, body: bytes, monkeypatch: pytest.MonkeyPatch, *, on_arrow: bool = False
+) -> tuple[tuple[bytes, bytes, dict[str, Any]], tuple[bytes, bytes, dict[str, Any]]]:
+    """(pass sink, quarantine sink, summary) of the gate on `body`, as it runs (with `on_arrow`, failing if
+    any chunk is read line by line) and with every chunk read line by line."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(body)
+
+    def run(folder: Path) -> tuple[bytes, bytes, dict[str, Any]]:
+        folder.mkdir()
+        summary = folder / "summary.json"
+        code, out = gate_cli(str(source), *sinks(folder, "jsonl"), "--use", str(use), "--summary-json", str(summary))
+        assert code == 0, out
+        [totals] = json.loads(summary.read_text())["inputs"]
+        return (folder / "p.jsonl").read_bytes(), (folder / "q.jsonl").read_bytes(), totals
+
+    def by_lines(*args: Any) -> None:
+        raise AssertionError("read line by line")
+
+    with monkeypatch.context() as patch:
+        if on_arrow:
+            patch.setattr(stream.GateRun, "_jsonl_lines", by_lines)
+        as_run = run(tmp_path / "as-run")
+    with monkeypatch.context() as patch:
+        patch.setattr(stream, "_read_lines", lambda chunk, lines: None)
+        return as_run, run(tmp_path / "by-line")
+
+
 def test_blank_lines_keep_a_chunk_on_arrows_path_and_lines_numbered(
     tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -390,26 +418,67 @@ def test_blank_lines_keep_a_chunk_on_arrows_path_and_lines_numbered(
         b'\n{"model": "mistral-7b"}\n\n   \n{"model": "gpt-4-0613", "n": 1}\n\r\n'
         b'{"model": "mistral-7b", "n": 2}\n{"model": "gpt-4-0613", "n": 3}\n\n'
     )
-    source = tmp_path / "in.jsonl"
-    source.write_bytes(body)
-
-    def run(folder: Path) -> tuple[bytes, bytes, dict[str, Any]]:
-        folder.mkdir()
-        summary = folder / "summary.json"
-        code, _ = gate_cli(str(source), *sinks(folder, "jsonl"), "--use", str(use), "--summary-json", str(summary))
-        assert code == 0
-        [totals] = json.loads(summary.read_text())["inputs"]
-        return (folder / "p.jsonl").read_bytes(), (folder / "q.jsonl").read_bytes(), totals
-
-    def by_lines(*args: Any) -> None:
-        raise AssertionError("read line by line")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(stream.GateRun, "_jsonl_lines", by_lines)
-        passed, held, totals = run(tmp_path / "arrow")
+    as_run, by_line = _both_paths(tmp_path, use, body, monkeypatch, on_arrow=True)
+    passed, held, totals = as_run
     assert passed == b'{"model": "mistral-7b"}\n{"model": "mistral-7b", "n": 2}\n'
     assert [json.loads(line)["_tos_check"]["line"] for line in held.splitlines()] == [5, 8]
     assert (totals["read"], totals["passed"], totals["quarantined"], totals["blank_lines"]) == (4, 2, 2, 5)
+    assert by_line == as_run
 
-    monkeypatch.setattr(stream, "_read_lines", lambda chunk: None)  # every chunk line by line
-    assert run(tmp_path / "lines") == (passed, held, totals)
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # two records on a line, made up for in the count by a record spread over two lines
+        b'{"model": "mistral-7b"} {"model": "gpt-4-0613"}\n{"model": "mistral-7b"}\n\n{"model":\n"mistral-7b"}\n',
+        b'{"model":\n"gpt-4-0613"}\n\n{"model": "gpt-4-0613"} {"model": "mistral-7b"}\n',
+        b'{"model": "mistral-7b"} {"model": "gpt-4-0613"}\n{"model":\n"mistral-7b"}\n',
+        # a value that is not an object, which Arrow reads as a row of nulls
+        b'{"model": "mistral-7b"}\nnull\n\n{"model": "gpt-4-0613"}\n',
+        b'{"model": "mistral-7b"}\n  null  \n{"model": "gpt-4-0613"}\n',
+    ],
+)
+def test_lines_that_are_not_one_object_each_never_shift_decisions(
+    tmp_path: Path, use: Path, body: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow reads a record spread over lines, two records on one line, and a `null`, so its row count alone
+    cannot tell which line is which record: such a chunk is read line by line, and no gpt-4 record (held under
+    this use) ever reaches the pass sink."""
+    as_run, by_line = _both_paths(tmp_path, use, body, monkeypatch)
+    assert as_run == by_line
+    passed, _, totals = as_run
+    assert b"gpt-4" not in passed
+    assert totals["balanced"] is True
+
+
+def test_a_list_arrow_reads_short_is_read_line_by_line(
+    tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyarrow 26 reads a list starting with null shorter than its offsets (apache/arrow#51305): the chunk is
+    decided from the lines as parsed, not failed as unreadable."""
+    body = (
+        b'{"completions": [null, {"model": "gpt-4-0613"}]}\n{"completions": [{"model": "mistral-7b"}]}\n'
+        b'{"completions": [null, null, {"model": "mistral-7b"}]}\n'
+    )
+    as_run, by_line = _both_paths(tmp_path, use, body, monkeypatch)
+    assert as_run == by_line
+    passed, held, totals = as_run
+    assert [json.loads(line)["_tos_check"]["line"] for line in held.splitlines()] == [1]
+    assert passed.count(b"\n") == 2 and totals["unreadable"] == 0
+
+
+def test_a_chunk_starting_with_null_is_not_given_to_arrows_reader(tmp_path: Path, use: Path) -> None:
+    """pyarrow's JSON reader crashes the process on a first value `null` (apache/arrow#47409): run in a child
+    process, so that a crash fails this test instead of ending the test run."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'null\n{"model": "gpt-4-0613"}\n{"model": "mistral-7b"}\n')
+    code = "import sys; from tos_check.cli import main; sys.argv = ['tos-check', 'gate', *sys.argv[1:]]; main()"
+    args = [str(source), *sinks(tmp_path, "jsonl"), "--use", str(use)]
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "p.jsonl").read_bytes() == b'{"model": "mistral-7b"}\n'
+    reasons = [json.loads(line)["_tos_check"]["reason"] for line in (tmp_path / "q.jsonl").read_bytes().splitlines()]
+    assert len(reasons) == 2 and "not a record" in reasons[0]

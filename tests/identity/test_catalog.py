@@ -104,6 +104,10 @@ families:
         ("host_prefixes: ['--']\n", 1, "has no letters or digits"),
         ("packaging_suffixes: ['(?P<q>gptq)']\n", 1, "named groups"),
         ("variant_suffixes: ['(chat)?']\n", 1, "matches the empty name"),
+        ("variant_suffixes: ['a)|(b']\n", 1, "invalid regular expression"),  # would close the group it is put in
+        ("variant_suffixes: ['(?i)chat']\n", 1, "invalid regular expression"),
+        ("variant_suffixes: ['(a)\\1']\n", 1, "refers to a group"),
+        ("variant_suffixes: ['(a)?(?(1)b|c)']\n", 1, "refers to a group"),
         ("host_prefixes: [acme]\nprovider: {id: acme, name: Acme, prefixes: [ACME]}\n", 2, "already stands for a host"),
         ("provider: {id: acme, name: Acme}\nfamilies: [\n", 3, "invalid YAML"),
     ],
@@ -232,6 +236,10 @@ def test_every_builtin_family_has_a_release_date() -> None:
         ("g[]|]x|claude", None),  # a ']' first in a class is a member, not its end
         ("g[^]|]x|claude", None),
         (r"g[\]|]x|claude", None),  # an escaped ']' in a class is a member
+        (r"g[\](]|claude", None),  # ... also first in it
+        (r"g[a(]x", "g"),  # a '(' in a class opens no group
+        ("g(?#c)?pt-4", None),  # a comment between a letter and its '?'
+        ("gpt(?#()|claude", None),
         (r"g\|x", "g"),  # an escaped '|' is a literal
         ("(code)?gemma", None),
         (r"\d+-b", None),

@@ -387,7 +387,7 @@ class Gate:
         found = pc.index_in(values, value_set=known)  # a null finds the null last in `known`
         if found.null_count:  # strings not met before
             new = pc.unique(values.filter(pc.is_null(found)))
-            if len(known) + len(new) > _LOOKUP:
+            if len(known) - 1 + len(new) > _LOOKUP:  # the last of `known` is the null
                 return self._spread(values, eras, lambda pairs: [self._model_score(n, role, e) for n, e in pairs])
             known = pa.concat_arrays([known[:-1], new.cast(pa.large_string()), known[-1:]])
             table = np.vstack([table[:-1], np.full((len(new), self._eras), _UNJUDGED, np.int64), table[-1:]])

@@ -2,8 +2,9 @@
 
 Loading is where data mistakes are caught, each with its file and line: an alias that two models claim,
 a model id defined twice, a provider named two ways, a pattern that is not valid or not in normal form.
-Everything is compiled once (one dict per stage, one combined regex for all patterns and one for all
-negatives) so that resolving a name costs a few dict lookups and regex matches, whatever the catalog size.
+Everything is compiled once (one dict per stage, the patterns as one regex per first character a name can
+start with, one regex for all negatives) so that resolving a name costs a few dict lookups and regex
+matches, whatever the catalog size.
 """
 
 from __future__ import annotations
@@ -247,19 +248,23 @@ def _dispatch(patterns: list[str]) -> dict[str, re.Pattern[str]]:
 
 def _first_character(pattern: str) -> str | None:
     """The character every match of `pattern` starts with, when the pattern says so plainly: a letter or digit,
-    not repeated or made optional, with no alternation outside a group. None when it may start otherwise."""
+    not repeated or made optional, with no alternation outside a group (and no comment, which could stand
+    between the letter and what makes it optional). None when it may start otherwise."""
     if not (pattern[:1].isascii() and pattern[:1].isalnum()) or pattern[1:2] in ("?", "*", "+", "{"):
+        return None
+    if "(?#" in pattern:
         return None
     depth, i = 0, 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
             i += 1
-        elif ch == "[":  # a class: skip to its end (a ']' first in it, after any '^', is a member)
-            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
-            while i + 1 < len(pattern) and pattern[i + 1] != "]":
-                i += 2 if pattern[i + 1] == "\\" else 1
+        elif ch == "[":  # a class: to its closing ']' (one first in it, after any '^', is a member)
             i += 1
+            i += pattern[i : i + 1] == "^"
+            i += pattern[i : i + 1] == "]"
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
         elif ch == "(":
             depth += 1
         elif ch == ")":

@@ -16,12 +16,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 _ID = r"^[a-z0-9][a-z0-9.\-]*$"
 _UNESCAPED_UPPER = re.compile(r"(?<!\\)[A-Z]")
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 
 
 def _check_pattern(pattern: str) -> str:
-    """A pattern must compile, fit inside the resolver's combined regex, and be written in normal form."""
+    """A pattern must compile on its own, mean the same joined with the others into the resolver's regexes
+    (each a group in an alternation: no named groups, no references to a group, which would count from
+    another pattern's), and be written in normal form."""
+    if _GROUP_REFERENCE.search(pattern):
+        raise ValueError(
+            f"pattern {pattern!r} refers to a group; patterns are joined into one regex, where a group's number "
+            "counts from the patterns before it: spell the text out"
+        )
     try:
-        compiled = re.compile(f"(?:{pattern})")
+        compiled = re.compile(pattern)
+        re.compile(f"(?P<p0>{pattern})")  # as the resolver's regexes hold it (a global flag must come first)
     except re.error as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
     if compiled.groupindex:
