@@ -277,6 +277,26 @@ def test_a_null_list_that_still_spans_values_and_fixed_size_lists() -> None:
     assert [d["_tos_check_model"] for d in decided] == ["gpt-4-0613", "x"]
 
 
+def test_data_that_is_not_valid_arrow_is_refused_with_the_reason() -> None:
+    """A list whose offsets span more values than it holds, as pyarrow's JSON reader makes of a list starting
+    with null (apache/arrow#51305; Arrow's constructors refuse to build one): refused with a ValueError that
+    says so, never decided from other records' values."""
+    import io
+
+    import pyarrow.json as pa_json
+
+    data = b'{"completions": [null, {"model": "gpt-4-0613"}]}\n{"completions": [{"model": "mistral-7b"}]}\n'
+    table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=len(data)))
+    try:
+        table.validate()
+    except pa.ArrowInvalid:
+        pass
+    else:
+        pytest.skip(f"pyarrow {pa.__version__} reads this JSON into valid Arrow data: nothing invalid to refuse")
+    with pytest.raises(ValueError, match="not valid Arrow data"):
+        gate().decide(table)
+
+
 def test_each_day_falls_in_the_era_between_the_changes_around_it() -> None:
     import datetime as dt
 
