@@ -482,3 +482,25 @@ def test_a_chunk_starting_with_null_is_not_given_to_arrows_reader(tmp_path: Path
     assert (tmp_path / "p.jsonl").read_bytes() == b'{"model": "mistral-7b"}\n'
     reasons = [json.loads(line)["_tos_check"]["reason"] for line in (tmp_path / "q.jsonl").read_bytes().splitlines()]
     assert len(reasons) == 2 and "not a record" in reasons[0]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"model": "gpt-4-0613", "model": "mistral-7b"}',
+        b'{"completions": [{"model": "gpt-4-0613", "text": "a", "model": "human"}]}',
+    ],
+)
+def test_a_record_with_a_repeated_key_is_quarantined_as_it_was(
+    tmp_path: Path, use: Path, line: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which value of a repeated key counts is left open by JSON (Python's reader keeps the last): a record
+    could name a held model and then a harmless one. It is quarantined as unreadable, with the key named,
+    whichever way its chunk is read."""
+    as_run, by_line = _both_paths(tmp_path, use, line + b'\n{"model": "mistral-7b"}\n', monkeypatch)
+    assert as_run == by_line
+    passed, held, totals = as_run
+    assert passed == b'{"model": "mistral-7b"}\n'
+    [record] = [json.loads(x)["_tos_check"] for x in held.splitlines()]
+    assert "repeated key: 'model'" in record["reason"] and record["line"] == 1
+    assert totals["unreadable"] == 1

@@ -380,7 +380,9 @@ def _parse(raw: bytes, first: bool) -> tuple[dict[str, Any] | None, str]:
     if first:
         text = text.removeprefix("\ufeff")
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys)
+    except _RepeatedKey as exc:
+        return None, f"repeated key: {exc.key!r} twice in one object (JSON leaves open which value counts)"
     except json.JSONDecodeError as exc:
         return (
             None,
@@ -391,6 +393,22 @@ def _parse(raw: bytes, first: bool) -> tuple[dict[str, Any] | None, str]:
     if not isinstance(value, dict):
         return None, f"not a record: a JSON {type(value).__name__}, not an object"
     return value, ""
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the line, refused when a key repeats: Python's reader keeps the last value, Arrow's refuses
+    the line, others keep the first, so `{"model": "gpt-4", "model": "human"}` could name a model the gate
+    never judges. Such a line is quarantined as it was, with the key named."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        raise _RepeatedKey(next(k for k, n in Counter(k for k, _ in pairs).items() if n > 1))
+    return found
 
 
 _LINE_MARK = 0
