@@ -504,3 +504,29 @@ def test_a_record_with_a_repeated_key_is_quarantined_as_it_was(
     [record] = [json.loads(x)["_tos_check"] for x in held.splitlines()]
     assert "repeated key: 'model'" in record["reason"] and record["line"] == 1
     assert totals["unreadable"] == 1
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        pa.Table.from_arrays([pa.array(["gpt-4-0613"]), pa.array(["mistral-7b"])], names=["model", "model"]),
+        pa.table(
+            {
+                "completions": pa.ListArray.from_arrays(
+                    pa.array([0, 1], pa.int32()),
+                    pa.StructArray.from_arrays([pa.array(["gpt-4-0613"]), pa.array(["human"])], ["model", "model"]),
+                )
+            }
+        ),
+    ],
+)
+def test_parquet_with_a_model_field_twice_is_refused_naming_it(tmp_path: Path, use: Path, table: pa.Table) -> None:
+    """Two fields of one name where a model is read: which names the model is left open, so the file is not
+    gated (nothing written, exit 2) and the scan reports it as not read, each naming the field."""
+    source = tmp_path / "in.parquet"
+    pq.write_table(table, source)
+    code, out = gate_cli(str(source), *sinks(tmp_path, "parquet"), "--use", str(use))
+    assert code == 2 and "shares its name with another" in out
+    assert not (tmp_path / "p.parquet").exists() and not (tmp_path / "q.parquet").exists()
+    with pytest.raises(ValueError, match="shares its name"):
+        Gate.from_config(PUBLIC_CHAT, as_of=dt.date(2026, 1, 1)).decide(table)

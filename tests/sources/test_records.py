@@ -375,6 +375,20 @@ def test_parquet_without_model_columns_counts_rows(tmp_path: Path) -> None:
     assert (result.records_scanned, result.artifacts[0].generated_by, result.problems) == (3, (), [])
 
 
+def test_parquet_with_a_model_field_twice_is_a_problem_naming_it(tmp_path: Path) -> None:
+    """Two fields named `model` side by side: which names the model is left open, so the file is reported
+    as not read, with the field, and a field of another name repeated elsewhere does not matter."""
+    path = tmp_path / "twice.parquet"
+    models = pa.StructArray.from_arrays([pa.array(["gpt-4"]), pa.array(["human"])], ["model", "model"])
+    pq.write_table(pa.table({"completions": pa.ListArray.from_arrays(pa.array([0, 1], pa.int32()), models)}), path)
+    result = read(path)
+    assert [p.message.split(":")[:2] for p in result.problems] == [["not read", " completions[].model"]]
+    fine = tmp_path / "fine.parquet"
+    pq.write_table(pa.Table.from_arrays([pa.array(["gpt-4"]), pa.array([1]), pa.array([2])], ["model", "n", "n"]), fine)
+    result = read(fine)
+    assert result.problems == [] and set(generations(result)) == {("gpt-4", "responses")}
+
+
 def test_not_a_parquet_file(tmp_path: Path) -> None:
     path = tmp_path / "fake.parquet"
     path.write_text("this is not parquet")

@@ -34,6 +34,7 @@ from tos_check.atomic import commit, discard, temporary_path
 from tos_check.gate.decide import DECISION_SCHEMA, PREFIX, QUARANTINE, Decision, Gate
 from tos_check.gate.readahead import read_ahead
 from tos_check.problems import InputError, Problem
+from tos_check.sources.records.columns import AmbiguousField
 from tos_check.sources.records.parquet import batch_rows, open_parquet
 
 Format = Literal["jsonl", "parquet"]
@@ -530,7 +531,7 @@ def run(gate: Gate, inputs: list[Path], pass_path: Path, quarantine_path: Path) 
                     job.jsonl(path, compression)
                 else:
                     job.parquet(path)
-            except (OSError, pa.ArrowException) as exc:
+            except (OSError, pa.ArrowException, AmbiguousField) as exc:
                 raise InputError(
                     [Problem(str(path), None, f"cannot be read through: {exc}; nothing was written")]
                 ) from None

@@ -7,7 +7,8 @@ the same fields of the same data. A leaf is a string column reached through stru
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,37 +40,59 @@ class Leaf:
         return None not in self.steps
 
 
+class AmbiguousField(ValueError):
+    """A field a model or a text is read from, or a struct on the way to one, shares its name with a field
+    beside it: which of them holds the value is left open (as for a JSON object's repeated key), so the data
+    is not read rather than read half."""
+
+
 def string_leaves(
     schema: pa.Schema, role_of: Callable[[str], Role | None], speakers: bool = False
 ) -> tuple[list[Leaf], int]:
     """The string leaves whose field (or the field of a list holding them) `role_of` gives a role, and the
     number of leaves in the schema. With `speakers`, a leaf beside a speaker field (a chat turn's `role`)
-    says so, so that a person's turns can be left out."""
+    says so, so that a person's turns can be left out. Raises AmbiguousField for such a leaf reached through
+    a name two fields share."""
     found: list[Leaf] = []
     counter = [0]
     speaker: tuple[str, int] | None = None
+    twice: list[str] = []
 
-    def visit(kind: pa.DataType, steps: tuple[str | None, ...], shown: str, role: Role | None) -> None:
+    def visit(kind: pa.DataType, steps: tuple[str | None, ...], shown: str, role: Role | None, shared: bool) -> None:
         nonlocal speaker
         if pa.types.is_struct(kind):
             outer, speaker = speaker, _speaker_of(kind, counter[0]) if speakers else None
+            repeated = _repeated(kind.field(i).name for i in range(kind.num_fields))
             for i in range(kind.num_fields):
                 child = kind.field(i)
-                visit(child.type, (*steps, child.name), f"{shown}.{child.name}", role_of(child.name))
+                name = child.name
+                visit(child.type, (*steps, name), f"{shown}.{name}", role_of(name), shared or name in repeated)
             speaker = outer
         elif pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
-            visit(kind.value_type, (*steps, None), f"{shown}[]", role)
+            visit(kind.value_type, (*steps, None), f"{shown}[]", role, shared)
         elif pa.types.is_map(kind):
             counter[0] += 2
         else:
             if role is not None and is_text(kind):
+                if shared:
+                    twice.append(shown)
                 name, index = speaker if speaker is not None and speaker[0] != steps[-1] else (None, None)
                 found.append(Leaf(steps, shown, role, counter[0], name, index))
             counter[0] += 1
 
+    repeated = _repeated(schema.names)
     for top in schema:
-        visit(top.type, (top.name,), top.name, role_of(top.name))
+        visit(top.type, (top.name,), top.name, role_of(top.name), top.name in repeated)
+    if twice:
+        raise AmbiguousField(
+            f"{', '.join(dict.fromkeys(twice))}: a field on the way shares its name with another beside it, and "
+            "which of them holds the value is left open; rename one"
+        )
     return found, counter[0]
+
+
+def _repeated(names: Iterable[str]) -> set[str]:
+    return {name for name, count in Counter(names).items() if count > 1}
 
 
 def _speaker_of(kind: pa.DataType, first: int) -> tuple[str, int] | None:
@@ -79,6 +102,8 @@ def _speaker_of(kind: pa.DataType, first: int) -> tuple[str, int] | None:
     for i in range(kind.num_fields):
         child = kind.field(i)
         if child.name.lower() in SPEAKER_FIELDS and is_text(child.type):
+            if child.name in _repeated(kind.field(j).name for j in range(kind.num_fields)):
+                return None  # two of them: whose turn it is is left open, so none is left out
             return child.name, index
         index += _leaf_count(child.type)
     return None
