@@ -530,3 +530,65 @@ def test_parquet_with_a_model_field_twice_is_refused_naming_it(tmp_path: Path, u
     assert not (tmp_path / "p.parquet").exists() and not (tmp_path / "q.parquet").exists()
     with pytest.raises(ValueError, match="shares its name"):
         Gate.from_config(PUBLIC_CHAT, as_of=dt.date(2026, 1, 1)).decide(table)
+
+
+def test_a_field_whose_type_changes_within_a_chunk_is_read_line_by_line(
+    tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A field a list in one record and a string in a later one: pyarrow 26's reader crashed the process when
+    they fell in different blocks of one read (a chunk was read in 1 MiB blocks). Run in a child process, so
+    that a crash fails this test instead of ending the test run."""
+    import subprocess
+    import sys
+
+    first = b'{"model": "mistral-7b", "tags": ["a"]}\n'
+    body = first + b'{"model": "mistral-7b"}\n' * 60_000 + b'{"model": "gpt-4-0613", "tags": "a"}\n'
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(body)
+    code = "import sys; from tos_check.cli import main; sys.argv = ['tos-check', 'gate', *sys.argv[1:]]; main()"
+    args = [str(source), *sinks(tmp_path, "jsonl"), "--use", str(use)]
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "p.jsonl").read_bytes() == body[: -len(b'{"model": "gpt-4-0613", "tags": "a"}\n')]
+    [held] = (tmp_path / "q.jsonl").read_bytes().splitlines()
+    assert json.loads(held)["_tos_check"]["line"] == 60_002
+
+
+def test_a_date_field_twice_leaves_the_records_undated(tmp_path: Path, use: Path) -> None:
+    """Two `created` columns: which holds the day is left open, so the records are judged as undated (their
+    reason says so), in the gate and in a scan, instead of failing."""
+    from tests.sources.test_records import generations, read
+
+    table = pa.Table.from_arrays(
+        [pa.array(["gpt-4-0613"]), pa.array(["2023-06-01"]), pa.array(["2024-06-01"])], ["model", "created", "created"]
+    )
+    source = tmp_path / "in.parquet"
+    pq.write_table(table, source)
+    code, out = gate_cli(str(source), *sinks(tmp_path, "parquet"), "--use", str(use))
+    assert code == 0, out
+    [reason] = pq.ParquetFile(tmp_path / "q.parquet").read().column("_tos_check_reason").to_pylist()
+    assert "generation date unknown" in reason
+    result = read(source)
+    assert result.problems == [] and set(generations(result)) == {("gpt-4-0613", "responses")}
+
+
+def test_a_lone_surrogate_in_a_record_is_written_not_a_crash(tmp_path: Path, use: Path) -> None:
+    """JSON's escape `\\ud800` makes a string UTF-8 cannot encode: the gate writes held records as valid
+    JSON and a scan writes its JSON report, with the model named (the surrogate as U+FFFD)."""
+    body = (
+        b'{"model": "gpt-4-0613\\ud800"}\n{"_tos_check": 1, "model": "gpt-4-0613", "t": "\\udc00"}\n'
+        b'{"model": "mistral-7b"}\n'
+    )
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "in.jsonl").write_bytes(body)
+    code, out = gate_cli(str(data / "in.jsonl"), *sinks(tmp_path, "jsonl"), "--use", str(use))
+    assert code == 0, out
+    held = [json.loads(line) for line in (tmp_path / "q.jsonl").read_bytes().splitlines()]
+    assert [h["_tos_check"]["model"] for h in held] == ["gpt-4-0613\ufffd", "gpt-4-0613"]
+    assert held[1]["t"] == "\udc00"  # the record's own value, kept (escaped)
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(cli, ["scan", str(data), "--use", str(use), "--format", "json", "-o", str(report)])
+    assert result.exit_code == 1, result.output
+    details = [e["detail"] for f in json.loads(report.read_text(encoding="utf-8"))["findings"] for e in f["evidence"]]
+    assert "model: gpt-4-0613\ufffd (in 1 of 3 records)" in details

@@ -124,4 +124,4 @@ class Finding(_Out):
 def finding_id(*parts: object) -> str:
     """Hash only stable facts (rule, version, artifact, model, chain), never paths' absolute prefixes or times."""
     text = json.dumps([str(p) for p in parts], ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]  # a lone surrogate too

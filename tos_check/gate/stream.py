@@ -42,7 +42,7 @@ CHUNK_BYTES = 8 << 20
 """JSONL is read this much at a time (then cut at the last newline): memory stays flat whatever the size.
 Measured on a 1.5 GB file: 8 MiB chunks 10.6 s, 16 or 32 MiB 12.5 s (Arrow's JSON reader and the copies
 slow down on larger chunks more than the fewer decisions save)."""
-ARROW_BLOCK = 1 << 20
+_MAX_BLOCK = (1 << 31) - 1
 RECORD_KEY = "_tos_check"
 """In a quarantined JSONL record: the decision, the input file and the line."""
 COMPRESSION = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
@@ -110,7 +110,7 @@ class _Sink:
 
     def table(self, table: pa.Table) -> None:
         if self.format == "jsonl":
-            self.lines(json.dumps(row, ensure_ascii=False, default=str).encode() for row in table.to_pylist())
+            self.lines(_json_bytes(row) for row in table.to_pylist())
             return
         if self._parquet is None:
             self._schema = table.schema
@@ -349,7 +349,10 @@ def _read_lines(chunk: bytes, lines: list[bytes]) -> pa.Table | None:
     except UnicodeDecodeError:
         return None
     try:
-        table = pa_json.read_json(io.BytesIO(chunk), read_options=pa_json.ReadOptions(block_size=ARROW_BLOCK))
+        # the chunk as one block: a field whose type differs between blocks of one read crashes pyarrow 26's
+        # reader (a list in one, a string in a later one); within a block the conflict raises, as it should
+        whole = pa_json.ReadOptions(block_size=min(len(chunk) + 1, _MAX_BLOCK))
+        table = pa_json.read_json(io.BytesIO(chunk), read_options=whole)
         table.validate()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
@@ -423,8 +426,7 @@ def _decision_prefix(decision: Decision, source: str) -> bytes:
     """The decision, the input file and `"line": ` as a JSON object left open: each held record adds its line
     number and the closing brace."""
     fields = {k: v for k, v in vars(decision).items() if v is not None}
-    text = json.dumps({**fields, "source": source, "line": _LINE_MARK}, ensure_ascii=False)
-    return text.removesuffix(f"{_LINE_MARK}}}").encode()
+    return _json_bytes({**fields, "source": source, "line": _LINE_MARK}).removesuffix(b"%d}" % _LINE_MARK)
 
 
 def _keyed(table: pa.Table, rows: list[int]) -> list[bool] | None:
@@ -467,7 +469,7 @@ def _held_line(raw: bytes, prefix: bytes, line: int, keyed: bool) -> tuple[bytes
     decision = prefix + b"%d}" % line
     value = json.loads(raw[start:end].decode("utf-8"))
     value[RECORD_KEY] = json.loads(decision)
-    return (json.dumps(value, ensure_ascii=False).encode(),)
+    return (_json_bytes(value),)
 
 
 def _unreadable_line(raw: bytes, why: str, source: str, line: int) -> bytes:
@@ -477,7 +479,17 @@ def _unreadable_line(raw: bytes, why: str, source: str, line: int) -> bytes:
         kept: dict[str, Any] = {"raw": raw.decode("utf-8")}
     except UnicodeDecodeError:
         kept = {"raw_base64": base64.b64encode(raw).decode("ascii")}
-    return json.dumps({RECORD_KEY: {**info, **kept}}, ensure_ascii=False).encode()
+    return _json_bytes({RECORD_KEY: {**info, **kept}})
+
+
+def _json_bytes(value: Any) -> bytes:
+    """`value` as JSON in UTF-8, with `\\u` escapes instead where a string holds a lone surrogate (Python's
+    reader makes one of the escape `\\ud800`), which UTF-8 cannot encode."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(value, default=str).encode()
 
 
 def check_paths(inputs: list[Path], pass_path: Path, quarantine_path: Path) -> list[Problem]:

@@ -9,7 +9,8 @@ often the date of the document the text came from. Read to a day, in UTC:
 - a string: the `YYYY-MM-DD` it starts with (an ISO date or date-time; a time or zone after it is ignored);
 - an Arrow timestamp or date (a JSON reader types ISO strings so): its day, in UTC.
 
-A day outside EARLIEST..LATEST, or a value of another shape, is unknown, as is a record without the field:
+A day outside EARLIEST..LATEST, or a value of another shape, is unknown, as is a record without the field
+(or, in Arrow data, with two columns of its name: which one holds the day is left open):
 such records are judged by the terms in force on `--as-of`, as when no date is known at all. The Arrow and
 the record-by-record readings give the same day for the same value, except a zoned date-time string that a
 JSON reader has typed as a timestamp: Arrow reads its UTC day, the string its written day.
@@ -81,8 +82,8 @@ def day_of(value: Any) -> dt.date | None:
 def day_numbers(data: pa.Table | pa.RecordBatch) -> np.ndarray | None:
     """Per record, the day it says it was generated as days since 1970-01-01 (int64, UNKNOWN where it says
     none); None when the data has no date field."""
-    present = set(data.schema.names)
-    found = [_days(data.column(name)) for name in DATE_FIELDS if name in present]
+    names = data.schema.names
+    found = [_days(data.column(name)) for name in DATE_FIELDS if names.count(name) == 1]  # twice: which, unknown
     if not found:
         return None
     days = found[0]

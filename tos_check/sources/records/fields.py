@@ -110,13 +110,23 @@ def model_name(value: Any) -> str | None:
         return _name_cache[value]
     except KeyError:
         pass
-    name: str | None = value.strip()
+    name: str | None = value.strip() if value.isascii() else _encodable(value.strip())
     assert name is not None
     if len(name) > MAX_NAME_LENGTH or "\n" in name or name.lower() in NOT_A_MODEL or name.replace(".", "", 1).isdigit():
         name = None
     if len(_name_cache) < _CACHE_LIMIT:
         _name_cache[value] = name
     return name
+
+
+def _encodable(text: str) -> str:
+    """The text with each lone surrogate replaced by U+FFFD: a JSON reader makes one of the escape `\\ud800`,
+    and UTF-8 cannot encode it, so no report or sink naming the model could be written."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
 
 
 def models_in(record: dict[str, Any]) -> list[tuple[str, Role, str, str]]:

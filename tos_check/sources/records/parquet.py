@@ -69,7 +69,7 @@ def read_parquet(parquet: pq.ParquetFile, tally: Tally) -> None:
         return
     speakers = [parquet.schema.column(leaf.speaker_index).path for _, leaf in texts if leaf.speaker_index is not None]
     schema = parquet.schema_arrow
-    dates = [n for n in DATE_FIELDS if n in schema.names and not pa.types.is_nested(schema.field(n).type)]
+    dates = [n for n in DATE_FIELDS if schema.names.count(n) == 1 and not pa.types.is_nested(schema.field(n).type)]
     columns = list(dict.fromkeys([*(column for column, _ in [*leaves, *texts]), *speakers, *(dates if leaves else [])]))
     offset = 0
     for batch in parquet.iter_batches(batch_size=batch_rows(parquet, set(columns)), columns=columns):
