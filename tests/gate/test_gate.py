@@ -297,6 +297,18 @@ def test_data_that_is_not_valid_arrow_is_refused_with_the_reason() -> None:
         gate().decide(table)
 
 
+def test_data_nested_too_deep_is_refused_and_dicts_of_it_decided_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_NESTING levels a batch is refused before Arrow walks its types (ValueError naming the limit);
+    the same records as dicts are decided one by one, from their model field."""
+    from tos_check.sources.records import columns
+
+    monkeypatch.setattr(columns, "MAX_NESTING", 3)
+    records = [{"model": "gpt-4-0613", "a": [[[[1]]]]}, {"model": "mistral-7b", "a": [[[[2]]]]}]
+    with pytest.raises(ValueError, match="nested more than 3 levels"):
+        gate().decide(pa.Table.from_pylist(records))
+    assert [d.action for d in gate().decide_records(records)] == ["quarantine", "pass"]
+
+
 def test_each_day_falls_in_the_era_between_the_changes_around_it() -> None:
     import datetime as dt
 

@@ -592,3 +592,27 @@ def test_a_lone_surrogate_in_a_record_is_written_not_a_crash(tmp_path: Path, use
     assert result.exit_code == 1, result.output
     details = [e["detail"] for f in json.loads(report.read_text(encoding="utf-8"))["findings"] for e in f["evidence"]]
     assert "model: gpt-4-0613\ufffd (in 1 of 3 records)" in details
+
+
+@pytest.mark.parametrize(("depth", "why"), [(100, "no-competing-models"), (9000, "nested too deeply")])
+def test_records_nested_deep_are_decided_or_quarantined_never_a_crash(
+    tmp_path: Path, use: Path, depth: int, why: str
+) -> None:
+    """Lists and objects nested deeper than the gate walks (64 levels): Arrow's C++ walked such types
+    recursively (hashing a schema 8,000 levels deep crashed the process) and so did the gate in Python. The
+    records are decided one by one from their model field, or, deeper than Python's reader goes, quarantined
+    as unreadable. In a child process, so that a crash fails this test instead of ending the test run."""
+    import subprocess
+    import sys
+
+    lists = b'{"model": "gpt-4-0613", "a": ' + b"[" * depth + b"]" * depth + b"}\n"
+    objects = b'{"model": "gpt-4-0613", "b": ' + b'{"b": ' * depth + b"1" + b"}" * depth + b"}\n"
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(lists + b'{"model": "mistral-7b"}\n' + objects)
+    code = "import sys; from tos_check.cli import main; sys.argv = ['tos-check', 'gate', *sys.argv[1:]]; main()"
+    args = [str(source), *sinks(tmp_path, "jsonl"), "--use", str(use), "--no-fingerprints"]
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "p.jsonl").read_bytes() == b'{"model": "mistral-7b"}\n'
+    held = [json.loads(line)["_tos_check"] for line in (tmp_path / "q.jsonl").read_bytes().splitlines()]
+    assert [h["line"] for h in held] == [1, 3] and all(why in h["reason"] for h in held)

@@ -24,7 +24,7 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from tos_check.fingerprints import FingerprintSet
 from tos_check.gate.verdicts import UNDATED, Judge, Verdict
 from tos_check.policy.model import Role
-from tos_check.sources.records.columns import Leaf, leaf_column, model_leaves, string_leaves
+from tos_check.sources.records.columns import Leaf, check_nesting, leaf_column, model_leaves, string_leaves
 from tos_check.sources.records.dates import day_numbers, record_day
 from tos_check.sources.records.fields import model_name, text_role, texts_in
 from tos_check.use import DeclaredUse
@@ -233,6 +233,8 @@ class Gate:
         """Per record, the index of its strongest verdict, -1 where nothing applies. Raises ValueError for
         data that is not valid Arrow (Arrow's own cheap check, about 12 us a batch): decided, it would fail
         deep inside a kernel, or worse, read values of other records."""
+        if data.schema is not self._schema:  # batches of one reader share their schema: checked once
+            check_nesting(data.schema)  # before anything walks the types in C++
         try:
             data.validate()
         except pa.ArrowInvalid as exc:
@@ -284,11 +286,10 @@ class Gate:
         try:
             # pa.array sees every record's keys (from_pylist would take the first record's only)
             table = pa.Table.from_struct_array(pa.array(list(records), from_pandas=False))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            decided = self.decide(table)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):  # TooDeep too
             return [self.decide_record(record) for record in records]
-        return [
-            Decision(**{k.removeprefix(PREFIX): v for k, v in row.items()}) for row in self.decide(table).to_pylist()
-        ]
+        return [Decision(**{k.removeprefix(PREFIX): v for k, v in row.items()}) for row in decided.to_pylist()]
 
     def decide_record(self, record: dict[str, Any]) -> Decision:
         """One record, in Python: for records Arrow cannot hold together with others."""

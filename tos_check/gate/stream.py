@@ -34,7 +34,7 @@ from tos_check.atomic import commit, discard, temporary_path
 from tos_check.gate.decide import DECISION_SCHEMA, PREFIX, QUARANTINE, Decision, Gate
 from tos_check.gate.readahead import read_ahead
 from tos_check.problems import InputError, Problem
-from tos_check.sources.records.columns import AmbiguousField
+from tos_check.sources.records.columns import UnreadableShape, check_nesting
 from tos_check.sources.records.parquet import batch_rows, open_parquet
 
 Format = Literal["jsonl", "parquet"]
@@ -341,7 +341,7 @@ def _read_lines(chunk: bytes, lines: list[bytes]) -> pa.Table | None:
     (Arrow's reader would take its bytes into strings as they are, and the lines that are not must go to the
     quarantine; the check costs about 0.6 ms an 8 MiB chunk); and for a table Arrow reads wrong: pyarrow
     26 leaves a list that starts with nulls shorter than its offsets say (apache/arrow#51305), which its
-    cheap structural check (12 us a chunk) finds."""
+    cheap structural check (12 us a chunk) finds; and for one nested too deep (`check_nesting`)."""
     if not _objects_only(lines):
         return None
     try:
@@ -353,8 +353,9 @@ def _read_lines(chunk: bytes, lines: list[bytes]) -> pa.Table | None:
         # reader (a list in one, a string in a later one); within a block the conflict raises, as it should
         whole = pa_json.ReadOptions(block_size=min(len(chunk) + 1, _MAX_BLOCK))
         table = pa_json.read_json(io.BytesIO(chunk), read_options=whole)
+        check_nesting(table.schema)  # before anything walks the types in C++
         table.validate()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, UnreadableShape):
         return None
     return table
 
@@ -543,7 +544,7 @@ def run(gate: Gate, inputs: list[Path], pass_path: Path, quarantine_path: Path) 
                     job.jsonl(path, compression)
                 else:
                     job.parquet(path)
-            except (OSError, pa.ArrowException, AmbiguousField) as exc:
+            except (OSError, pa.ArrowException, UnreadableShape) as exc:
                 raise InputError(
                     [Problem(str(path), None, f"cannot be read through: {exc}; nothing was written")]
                 ) from None

@@ -120,13 +120,13 @@ def _undecodable(file: ScanFile, encoding: str | None, exc: UnicodeDecodeError) 
 def _read_parquet(file: ScanFile, tally: Tally) -> None:
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    from tos_check.sources.records.columns import AmbiguousField
+    from tos_check.sources.records.columns import UnreadableShape
     from tos_check.sources.records.parquet import open_parquet, read_parquet
 
     try:
         with open_parquet(file.path) as parquet:
             read_parquet(parquet, tally)
-    except AmbiguousField as exc:
+    except UnreadableShape as exc:
         tally.problems.append(Problem(file.display, None, f"not read: {exc}"))
     except (pa.ArrowException, ValueError) as exc:
         tally.problems.append(Problem(file.display, None, f"not a readable Parquet file: {exc}"))

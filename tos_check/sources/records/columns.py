@@ -40,10 +40,38 @@ class Leaf:
         return None not in self.steps
 
 
-class AmbiguousField(ValueError):
+class UnreadableShape(ValueError):
+    """Data whose schema the model and text fields cannot be read from: not read rather than read half."""
+
+
+class AmbiguousField(UnreadableShape):
     """A field a model or a text is read from, or a struct on the way to one, shares its name with a field
-    beside it: which of them holds the value is left open (as for a JSON object's repeated key), so the data
-    is not read rather than read half."""
+    beside it: which of them holds the value is left open (as for a JSON object's repeated key)."""
+
+
+class TooDeep(UnreadableShape):
+    """Fields nested more than MAX_NESTING levels deep: Arrow walks types recursively in C++ (hashing a schema
+    nested 8,000 levels crashed the process), and so do these functions in Python."""
+
+
+MAX_NESTING = 64
+"""Struct and list levels a schema may have; records are searched only six deep (fields.MAX_DEPTH)."""
+
+
+def check_nesting(schema: pa.Schema) -> None:
+    """Raises TooDeep for a schema nested more than MAX_NESTING levels; walks it without recursion, so it is
+    safe to ask before anything else touches the schema."""
+    stack = [(field.type, 1) for field in schema]
+    while stack:
+        kind, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise TooDeep(f"fields nested more than {MAX_NESTING} levels deep; such data is not read")
+        if pa.types.is_struct(kind):
+            stack.extend((kind.field(i).type, depth + 1) for i in range(kind.num_fields))
+        elif pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+            stack.append((kind.value_type, depth + 1))
+        elif pa.types.is_map(kind):
+            stack.extend([(kind.key_type, depth + 1), (kind.item_type, depth + 1)])
 
 
 def string_leaves(
@@ -52,7 +80,8 @@ def string_leaves(
     """The string leaves whose field (or the field of a list holding them) `role_of` gives a role, and the
     number of leaves in the schema. With `speakers`, a leaf beside a speaker field (a chat turn's `role`)
     says so, so that a person's turns can be left out. Raises AmbiguousField for such a leaf reached through
-    a name two fields share."""
+    a name two fields share, TooDeep for a schema nested too deep to walk."""
+    check_nesting(schema)
     found: list[Leaf] = []
     counter = [0]
     speaker: tuple[str, int] | None = None
