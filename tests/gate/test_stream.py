@@ -532,6 +532,18 @@ def test_parquet_with_a_model_field_twice_is_refused_naming_it(tmp_path: Path, u
         Gate.from_config(PUBLIC_CHAT, as_of=dt.date(2026, 1, 1)).decide(table)
 
 
+def test_a_text_field_twice_matters_only_with_fingerprints(tmp_path: Path, use: Path) -> None:
+    """Text is read only to search it for fingerprints: a `text` field named twice refuses the file only when
+    fingerprints are on; without them the records are decided from their model field."""
+    table = pa.Table.from_arrays(
+        [pa.array(["gpt-4-0613", "mistral-7b"]), pa.array(["a", "b"]), pa.array(["c", "d"])], ["model", "text", "text"]
+    )
+    decided = Gate.from_config(PUBLIC_CHAT, as_of=dt.date(2026, 1, 1), fingerprints=False).decide(table)
+    assert decided["_tos_check_action"].to_pylist() == ["quarantine", "pass"]
+    with pytest.raises(ValueError, match="text: a field on the way shares its name"):
+        Gate.from_config(PUBLIC_CHAT, as_of=dt.date(2026, 1, 1), fingerprints=True).decide(table)
+
+
 def test_a_field_whose_type_changes_within_a_chunk_is_read_line_by_line(
     tmp_path: Path, use: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

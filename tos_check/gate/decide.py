@@ -446,7 +446,8 @@ class Gate:
             by_role: dict[Role, list[Leaf]] = {}
             for leaf in model_leaves(schema)[0]:
                 by_role.setdefault(leaf.role, []).append(leaf)
-            texts = string_leaves(schema, text_role, speakers=True)[0]
+            # text is read only to search it for fingerprints: without them, its fields are not looked at
+            texts = string_leaves(schema, text_role, speakers=True)[0] if self.fingerprints is not None else []
             found = self._leaves[schema] = (sorted(by_role.items()), texts)
         self._schema, self._schema_leaves = schema, found
         return found
